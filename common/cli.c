@@ -1,0 +1,322 @@
+/* cli.c - `container run [OPTIONS] ROOTFS COMMAND [ARG...]` for every step. */
+#include "cli.h"
+
+#include <arpa/inet.h>
+#include <bsd/string.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "path.h"
+#include "parse.h"
+
+#define MAX_MEMORY (1ULL << 50) /* 1 PiB: anything above is a typo */
+#define MAX_PIDS (1LL << 22)    /* the kernel's PID_MAX_LIMIT */
+
+enum option_id {
+	OPT_HELP = 'H', OPT_HOSTNAME = 'h', OPT_VOLUME = 'v', OPT_PUBLISH = 'p',
+	OPT_INIT = 256, OPT_READ_ONLY, OPT_NET, OPT_SUBNET, OPT_IP, OPT_MEMORY,
+	OPT_MEMORY_SWAP, OPT_CPUS, OPT_CPU_SHARES, OPT_PIDS_LIMIT,
+	OPT_CGROUP_PARENT, OPT_STATS, OPT_KEEP, OPT_RM, OPT_ROOT,
+};
+
+/* Every option of every step; `step` is the first step that has it. */
+static const struct option_info {
+	struct option getopt;
+	int step;
+	const char *arg, *help;
+} OPTIONS[] = {
+	{{"help", no_argument, 0, OPT_HELP}, 1, "", "show this help"},
+	{{"hostname", required_argument, 0, OPT_HOSTNAME}, 2, "NAME", "hostname (default: the short id)"},
+	{{"init", no_argument, 0, OPT_INIT}, 2, "", "run a tiny init as PID 1"},
+	{{"volume", required_argument, 0, OPT_VOLUME}, 3, "HOST:DEST[:ro]", "bind-mount HOST at DEST"},
+	{{"read-only", no_argument, 0, OPT_READ_ONLY}, 3, "", "mount the root read-only"},
+	{{"net", required_argument, 0, OPT_NET}, 4, "bridge|none|host", "network (default: bridge)"},
+	{{"subnet", required_argument, 0, OPT_SUBNET}, 4, "CIDR", "bridge subnet (default: " DEFAULT_SUBNET ")"},
+	{{"ip", required_argument, 0, OPT_IP}, 4, "ADDR", "fixed address in the subnet"},
+	{{"publish", required_argument, 0, OPT_PUBLISH}, 4, "[ADDR:]PORT:PORT", "publish a TCP port"},
+	{{"memory", required_argument, 0, OPT_MEMORY}, 5, "SIZE", "memory limit (64m, 1g)"},
+	{{"memory-swap", required_argument, 0, OPT_MEMORY_SWAP}, 5, "SIZE", "memory+swap limit, -1 unlimited"},
+	{{"cpus", required_argument, 0, OPT_CPUS}, 5, "N.NN", "CPU limit in CPUs (0.5)"},
+	{{"cpu-shares", required_argument, 0, OPT_CPU_SHARES}, 5, "N", "relative CPU weight (2..262144)"},
+	{{"pids-limit", required_argument, 0, OPT_PIDS_LIMIT}, 5, "N", "most processes at once"},
+	{{"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT}, 5, "PATH", "parent cgroup (default: " DEFAULT_CGROUP_PARENT ")"},
+	{{"stats", no_argument, 0, OPT_STATS}, 5, "", "print peak memory, CPU time, pids at exit"},
+	{{"keep", no_argument, 0, OPT_KEEP}, 6, "", "keep the container's upper layer"},
+	{{"rm", no_argument, 0, OPT_RM}, 6, "", "remove the upper layer at exit (default)"},
+	{{"root", required_argument, 0, OPT_ROOT}, 6, "DIR", "image store (default: " DEFAULT_STORE ")"},
+};
+#define N_OPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
+
+static const char *STEP_NAMES[] = {"", "step01_chroot", "step02_uts_pid", "step03_mount",
+				   "step04_net", "step05_cgroups", "step06_rootfs"};
+
+static void print_help(int step)
+{
+	printf("Usage: container run [OPTIONS] %s COMMAND [ARG...]\n\n"
+	       "Run COMMAND in a container (kobako %s).\n\nOptions:\n",
+	       step >= 6 ? "IMAGE|ROOTFS" : "ROOTFS", STEP_NAMES[step]);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct option_info *o = &OPTIONS[i];
+		char left[64];
+
+		if (o->step > step)
+			continue;
+		snprintf(left, sizeof(left), "%s%s--%s %s",
+			 o->getopt.val < 128 && o->getopt.val != OPT_HELP ? (char[]){'-', o->getopt.val, 0} : "  ",
+			 o->getopt.val < 128 && o->getopt.val != OPT_HELP ? ", " : "  ", o->getopt.name, o->arg);
+		printf("  %-36s %s\n", left, o->help);
+	}
+	if (step >= 6)
+		printf("\n       container image import FILE NAME [--ref TAG] [--root DIR]\n"
+		       "       container image ls | container image rm NAME\n");
+	printf("\nExit status: the command's own, or 125 (kobako failed), 126 (not\n"
+	       "executable), 127 (not found), 128+N (killed by signal N).\n");
+}
+
+static void new_id(struct options *opt)
+{
+	unsigned char bytes[ID_HEX_LEN / 2];
+
+	if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
+		die("getrandom");
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(opt->id + 2 * i, 3, "%02x", bytes[i]);
+	strlcpy(opt->short_id, opt->id, sizeof(opt->short_id));
+}
+
+/* RFC 1123 label: letters, digits and '-', not starting or ending with '-'. */
+static void set_hostname(struct options *opt, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len < 1 || len > HOSTNAME_MAX)
+		diex("--hostname '%s': must be 1 to %d characters", name, HOSTNAME_MAX);
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			diex("--hostname '%s': only letters, digits and '-' are allowed", name);
+	if (name[0] == '-' || name[len - 1] == '-')
+		diex("--hostname '%s': must not start or end with '-'", name);
+	strlcpy(opt->hostname, name, sizeof(opt->hostname));
+}
+
+/* "HOST:DEST[:ro|:rw]", both absolute; HOST must exist. */
+static void add_volume(struct options *opt, char *spec)
+{
+	char *original = strdup(spec), *host = spec, *target, *mode;
+	struct volume *v = &opt->volumes[opt->n_volumes];
+	struct stat st;
+
+	if (opt->n_volumes == MAX_VOLUMES)
+		diex("-v %s: at most %d volumes", original, MAX_VOLUMES);
+	target = strchr(host, ':');
+	if (!target || !target[1])
+		diex("-v %s: expected HOST:CONTAINER[:ro]", original);
+	*target++ = '\0';
+	mode = strchr(target, ':');
+	if (mode) {
+		*mode++ = '\0';
+		if (strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
+			diex("-v %s: unknown mode '%s' (use ro or rw)", original, mode);
+	}
+	if (host[0] != '/' || target[0] != '/')
+		diex("-v %s: both paths must be absolute", original);
+	if (stat(host, &st) < 0)
+		die("-v %s: %s", original, host);
+	*v = (struct volume){host, target, mode && strcmp(mode, "ro") == 0};
+	opt->n_volumes++;
+	free(original);
+}
+
+static uint16_t parse_port(const char *spec, const char *text)
+{
+	long long port;
+
+	if (parse_int(text, 1, 65535, &port) < 0)
+		diex("-p %s: '%s' is not a port (1-65535)", spec, text);
+	return port;
+}
+
+/* "[ADDR:]HOSTPORT:CONTAINERPORT[/tcp]" */
+static void add_port(struct options *opt, const char *spec)
+{
+	char buf[128], *fields[3], *proto, *save = NULL;
+	struct port *p = &opt->ports[opt->n_ports];
+	int n = 0;
+
+	if (opt->n_ports == MAX_PORTS)
+		diex("-p %s: at most %d published ports", spec, MAX_PORTS);
+	if (strlcpy(buf, spec, sizeof(buf)) >= sizeof(buf))
+		diex("-p %s: too long", spec);
+	proto = strchr(buf, '/');
+	if (proto) {
+		*proto++ = '\0';
+		if (strcmp(proto, "tcp") != 0)
+			diex("-p %s: only tcp is supported", spec);
+	}
+	for (char *f = strtok_r(buf, ":", &save); f; f = strtok_r(NULL, ":", &save)) {
+		if (n == 3)
+			diex("-p %s: expected [ADDR:]HOSTPORT:CONTAINERPORT", spec);
+		fields[n++] = f;
+	}
+	if (n < 2)
+		diex("-p %s: expected [ADDR:]HOSTPORT:CONTAINERPORT", spec);
+	p->host_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (n == 3 && parse_ipv4(fields[0], &p->host_addr) < 0)
+		diex("-p %s: '%s' is not an IPv4 address", spec, fields[0]);
+	p->host_port = parse_port(spec, fields[n - 2]);
+	p->container_port = parse_port(spec, fields[n - 1]);
+	opt->n_ports++;
+}
+
+static void set_size(const char *name, const char *text, uint64_t *bytes)
+{
+	if (parse_size(text, bytes) < 0 || *bytes == 0 || *bytes > MAX_MEMORY)
+		diex("%s %s: %s", name, text,
+		     errno == ERANGE || *bytes > MAX_MEMORY ? "too large"
+							    : "not a positive size (use 64m, 1g, ...)");
+}
+
+static void set_cpus(struct options *opt, const char *text)
+{
+	long long max = 1000LL * get_nprocs();
+
+	if (parse_millis(text, max, &opt->cpu_millis) < 0 || opt->cpu_millis < 10)
+		diex("--cpus %s: must be a number from 0.01 to %lld (CPUs available)", text, max / 1000);
+}
+
+static void set_number(const char *name, const char *text, long long min, long long max, long long *value)
+{
+	if (parse_int(text, min, max, value) < 0)
+		diex("%s %s: must be an integer from %lld to %lld", name, text, min, max);
+}
+
+static void set_memory_swap(struct options *opt, const char *text)
+{
+	uint64_t bytes;
+
+	if (strcmp(text, "-1") == 0) {
+		opt->memory_swap = -1;
+		return;
+	}
+	set_size("--memory-swap", text, &bytes);
+	opt->memory_swap = bytes;
+}
+
+static void set_option(struct options *opt, int id, char *arg)
+{
+	switch (id) {
+	case OPT_HOSTNAME: set_hostname(opt, arg); break;
+	case OPT_INIT: opt->init = true; break;
+	case OPT_VOLUME: add_volume(opt, arg); break;
+	case OPT_READ_ONLY: opt->read_only = true; break;
+	case OPT_NET:
+		if (strcmp(arg, "bridge") == 0) opt->net = NET_BRIDGE;
+		else if (strcmp(arg, "none") == 0) opt->net = NET_NONE;
+		else if (strcmp(arg, "host") == 0) opt->net = NET_HOST;
+		else diex("--net %s: expected bridge, none or host", arg);
+		break;
+	case OPT_SUBNET:
+		if (parse_cidr(arg, &opt->subnet, &opt->prefix) < 0)
+			diex("--subnet %s: expected a network like 10.213.0.0/24 (prefix 8-30)", arg);
+		break;
+	case OPT_IP:
+		if (parse_ipv4(arg, &opt->ip) < 0)
+			diex("--ip %s: not an IPv4 address", arg);
+		break;
+	case OPT_PUBLISH: add_port(opt, arg); break;
+	case OPT_MEMORY: set_size("--memory", arg, &opt->memory); break;
+	case OPT_MEMORY_SWAP: set_memory_swap(opt, arg); break;
+	case OPT_CPUS: set_cpus(opt, arg); break;
+	case OPT_CPU_SHARES: set_number("--cpu-shares", arg, 2, 262144, &opt->cpu_shares); break;
+	case OPT_PIDS_LIMIT: set_number("--pids-limit", arg, 1, MAX_PIDS, &opt->pids_limit); break;
+	case OPT_CGROUP_PARENT: opt->cgroup_parent = arg; break;
+	case OPT_STATS: opt->stats = true; break;
+	case OPT_KEEP: opt->keep = true; break;
+	case OPT_RM: opt->keep = false; break;
+	case OPT_ROOT: opt->store = arg; break;
+	}
+}
+
+/* Checks that need several options at once. */
+static void check_combination(struct options *opt)
+{
+	uint32_t mask = htonl(~0u << (32 - opt->prefix));
+
+	char ip[INET_ADDRSTRLEN], subnet[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &opt->ip, ip, sizeof(ip));
+	inet_ntop(AF_INET, &opt->subnet, subnet, sizeof(subnet));
+	if (opt->ip.s_addr && (opt->ip.s_addr & mask) != opt->subnet.s_addr)
+		diex("--ip %s: not in the subnet %s/%d", ip, subnet, opt->prefix);
+	if (opt->memory_swap > 0 && (!opt->memory || (uint64_t)opt->memory_swap < opt->memory))
+		diex("--memory-swap must be at least --memory (it is memory plus swap)");
+	if (opt->net != NET_BRIDGE && (opt->n_ports || opt->ip.s_addr))
+		diex("-p and --ip need --net bridge");
+	if (opt->cgroup_parent && strstr(opt->cgroup_parent, ".."))
+		diex("--cgroup-parent %s: must not contain '..'", opt->cgroup_parent);
+}
+
+static void set_defaults(struct options *opt, int step)
+{
+	*opt = (struct options){.step = step, .net = NET_BRIDGE,
+				.cgroup_parent = DEFAULT_CGROUP_PARENT};
+	new_id(opt);
+	strlcpy(opt->hostname, opt->short_id, sizeof(opt->hostname));
+	parse_cidr(DEFAULT_SUBNET, &opt->subnet, &opt->prefix);
+	opt->store = getenv("KOBAKO_ROOT") ? getenv("KOBAKO_ROOT") : DEFAULT_STORE;
+}
+
+void parse_options(int argc, char **argv, int step, struct options *opt)
+{
+	struct option longopts[N_OPTIONS + 1] = {0};
+	int id;
+
+	set_defaults(opt, step);
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		longopts[i] = OPTIONS[i].getopt;
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		print_help(step);
+		exit(0);
+	}
+	if (argc < 2 || strcmp(argv[1], "run") != 0)
+		diex("usage: container run [OPTIONS] ROOTFS COMMAND [ARG...] (see --help)");
+	opterr = 0; /* we print our own one-line errors */
+	optind = 2;
+	/* "+": stop at ROOTFS, so the command's own options stay its own. */
+	while ((id = getopt_long(argc, argv, "+h:v:p:", longopts, NULL)) != -1) {
+		if (id == '?' || id == ':')
+			diex("%s: unknown option or missing value (see --help)", argv[optind - 1]);
+		if (id == OPT_HELP) {
+			print_help(step);
+			exit(0);
+		}
+		for (size_t i = 0; i < N_OPTIONS; i++)
+			if (OPTIONS[i].getopt.val == id && OPTIONS[i].step > step)
+				diex("--%s: not in this step (it comes with %s)", OPTIONS[i].getopt.name,
+				     STEP_NAMES[OPTIONS[i].step]);
+		set_option(opt, id, optarg);
+	}
+	if (argc - optind < 2)
+		diex("usage: container run [OPTIONS] ROOTFS COMMAND [ARG...] (see --help)");
+	opt->rootfs = argv[optind];
+	opt->command = &argv[optind + 1];
+	/* From step06 on ROOTFS may also name an image; the step checks it. */
+	if (step < 6 && !is_directory(opt->rootfs))
+		diex("rootfs %s: not an existing directory", opt->rootfs);
+	check_combination(opt);
+}
+
+void require_root(void)
+{
+	if (geteuid() != 0)
+		diex("must be run as root (namespaces, mounts and cgroups need CAP_SYS_ADMIN)");
+}

@@ -1,0 +1,77 @@
+/* cli.h - the command line every step shares:
+ *
+ *     container run [OPTIONS] ROOTFS COMMAND [ARG...]
+ *
+ * Every step parses the same options, but only those its mechanisms support:
+ * step01 refuses --hostname and says which step brings it.
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_VOLUMES 16      /* -v given at most this many times */
+#define MAX_PORTS 16        /* -p given at most this many times */
+#define HOSTNAME_MAX 64     /* one RFC 1123 label: 1..63, Docker allows 64 */
+#define ID_HEX_LEN 64       /* container id: 32 random bytes in hex, as Docker */
+#define SHORT_ID_LEN 12     /* the short id Docker prints */
+
+enum net_mode { NET_BRIDGE, NET_NONE, NET_HOST };
+
+struct volume {
+	const char *host;      /* absolute, existing path on the host */
+	const char *target;    /* absolute path inside the container */
+	bool read_only;        /* ":ro" */
+};
+
+struct port {
+	struct in_addr host_addr;  /* where the supervisor listens (127.0.0.1) */
+	uint16_t host_port;
+	uint16_t container_port;
+};
+
+struct options {
+	int step;                   /* the step that parses: 1..6 */
+	const char *rootfs;         /* ROOTFS directory (or IMAGE in step06) */
+	char **command;             /* COMMAND [ARG...], NULL-terminated */
+	char id[ID_HEX_LEN + 1];
+	char short_id[SHORT_ID_LEN + 1];
+	/* step02: UTS and PID namespaces */
+	char hostname[HOSTNAME_MAX + 1];
+	bool init;
+	/* step03: mount namespace */
+	struct volume volumes[MAX_VOLUMES];
+	size_t n_volumes;
+	bool read_only;
+	/* step04: network namespace */
+	enum net_mode net;
+	struct in_addr subnet;      /* network address, e.g. 10.213.0.0 */
+	int prefix;                 /* e.g. 24 */
+	struct in_addr ip;          /* --ip, or 0.0.0.0: allocate one */
+	struct port ports[MAX_PORTS];
+	size_t n_ports;
+	/* step05: cgroups (0 means "not set") */
+	uint64_t memory;            /* bytes */
+	int64_t memory_swap;        /* bytes of memory+swap, -1 unlimited */
+	long long cpu_millis;       /* --cpus 0.25 -> 250 */
+	long long cpu_shares;
+	long long pids_limit;
+	const char *cgroup_parent;
+	bool stats;
+	/* step06: images */
+	bool keep;
+	const char *store;          /* --root, $KOBAKO_ROOT, /var/lib/kobako */
+};
+
+#define DEFAULT_SUBNET "10.213.0.0/24"  /* clear of Docker 172.17/16, Podman 10.88/16 */
+#define DEFAULT_CGROUP_PARENT "/kobako"
+#define DEFAULT_STORE "/var/lib/kobako"
+
+/* Parse argv for `container run`, as the given step knows it. Prints --help
+ * and exits 0; on bad input prints one line and exits 125. */
+void parse_options(int argc, char **argv, int step, struct options *opt);
+
+/* Exit 125 with "must be run as root" unless we are root. */
+void require_root(void);

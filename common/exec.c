@@ -1,0 +1,39 @@
+/* exec.c - exec the container's command, map failures to Docker exit codes. */
+#include "exec.h"
+
+#include <bsd/string.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "die.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+noreturn void exec_command(char **command)
+{
+	char term[64] = "", hostname[256] = "";
+
+	/* The host's environment is not the container's business. */
+	if (getenv("TERM"))
+		strlcpy(term, getenv("TERM"), sizeof(term));
+	gethostname(hostname, sizeof(hostname) - 1);
+	clearenv();
+	setenv("PATH", DEFAULT_PATH, 1);
+	setenv("HOME", "/root", 1);
+	setenv("HOSTNAME", hostname, 1);
+	if (term[0])
+		setenv("TERM", term, 1);
+	execvp(command[0], command);
+	int code = (errno == ENOENT || errno == ENOTDIR) ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	fail("exec %s", command[0]);
+	_exit(code);
+}
+
+int exit_code_of(int wait_status)
+{
+	if (WIFSIGNALED(wait_status))
+		return EXIT_SIGNAL_BASE + WTERMSIG(wait_status);
+	return WEXITSTATUS(wait_status);
+}

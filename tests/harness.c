@@ -1,0 +1,173 @@
+/* harness.c - running commands and isolating integration tests. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char top_dir[PATH_MAX];
+
+static void read_back(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+void run(struct run *r, const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	int status, out = memfd_create("out", 0), err = memfd_create("err", 0);
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ck_assert_msg(out >= 0 && err >= 0, "memfd_create: %s", strerror(errno));
+	pid_t pid = fork();
+	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(out, 1);
+		dup2(err, 2);
+		if (chdir(top_dir) < 0)
+			_exit(99);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(98);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	r->code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	read_back(out, r->out, sizeof(r->out));
+	read_back(err, r->err, sizeof(r->err));
+}
+
+const char *rootfs(void)
+{
+	static char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/build/rootfs/busybox", top_dir);
+	return path;
+}
+
+char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&text, &size, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	return text;
+}
+
+char *mount_snapshot(void)
+{
+	char *text = NULL, *line = NULL;
+	size_t size = 0, cap = 0;
+	FILE *mi = fopen("/proc/self/mountinfo", "re"), *snap = open_memstream(&text, &size);
+
+	ck_assert(mi && snap);
+	/* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 ..." : drop the
+	 * first two fields (mount ids), keep where and what is mounted. */
+	while (getline(&line, &cap, mi) > 0) {
+		char *rest = strchr(line, ' ');
+		rest = rest ? strchr(rest + 1, ' ') : NULL;
+		fputs(rest ? rest + 1 : line, snap);
+	}
+	free(line);
+	fclose(mi);
+	fclose(snap);
+	return text;
+}
+
+static void find_top_dir(const char *argv0)
+{
+	/* Test binaries live in build/tests/ or build/sanitize/tests/; the
+	 * repository top is the directory that holds the Makefile above them. */
+	if (!realpath(argv0, top_dir))
+		abort();
+	while (strlen(top_dir) > 1) {
+		char probe[PATH_MAX + 16];
+		*strrchr(top_dir, '/') = '\0';
+		snprintf(probe, sizeof(probe), "%s/Makefile", top_dir);
+		if (access(probe, F_OK) == 0)
+			return;
+	}
+	fprintf(stderr, "harness: no Makefile above %s\n", argv0);
+	exit(1);
+}
+
+static void bring_loopback_up(void)
+{
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		perror("harness: lo"), exit(1);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		perror("harness: lo up"), exit(1);
+	close(fd);
+}
+
+/* A private copy of the mount table and a network with only `lo`: whatever
+ * a test mounts or creates dies with this process, never touching the host. */
+static void enter_test_namespaces(void)
+{
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0)
+		perror("harness: unshare"), exit(1);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		perror("harness: make / private"), exit(1);
+	bring_loopback_up();
+}
+
+static int run_suite(Suite *suite)
+{
+	SRunner *runner = srunner_create(suite);
+	int failed;
+
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int run_unit_suite(Suite *suite)
+{
+	find_top_dir(program_invocation_name);
+	return run_suite(suite);
+}
+
+int run_integration_suite(Suite *suite)
+{
+	find_top_dir(program_invocation_name);
+	if (geteuid() != 0) {
+		printf("SKIPPED: %s needs root: it runs the real step binaries, which "
+		       "create namespaces and mounts (run: sudo make check)\n",
+		       program_invocation_short_name);
+		return EXIT_SUCCESS;
+	}
+	if (access(rootfs(), F_OK) < 0) {
+		fprintf(stderr, "%s: no %s (run: make rootfs)\n", program_invocation_short_name, rootfs());
+		return EXIT_FAILURE;
+	}
+	enter_test_namespaces();
+	return run_suite(suite);
+}

@@ -1,0 +1,44 @@
+/* harness.h - what the Check tests share: run a command and capture it,
+ * isolate integration tests from the machine, find the built rootfs. */
+#pragma once
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define OUTPUT_MAX 65536 /* bytes of stdout/stderr kept per command */
+
+struct run {
+	int code;               /* exit code as a shell shows it (128+N if killed) */
+	char out[OUTPUT_MAX];   /* stdout, NUL-terminated */
+	char err[OUTPUT_MAX];   /* stderr, NUL-terminated */
+};
+
+/* Run a /bin/sh -c command line (printf-style), wait, capture both outputs.
+ * The command runs in the repository's top directory. */
+void run(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Absolute path of the default rootfs (build/rootfs/busybox). */
+const char *rootfs(void);
+
+/* The mount table as this process sees it, without the per-mount ids that
+ * change on every mount, so that two snapshots compare equal when nothing was
+ * left behind. Returns a malloc'd string. */
+char *mount_snapshot(void);
+
+/* Read a whole (small) file into a malloc'd string; NULL if missing. */
+char *slurp(const char *path);
+
+/* True if haystack contains needle; prints both on failure via ck_assert. */
+#define ck_assert_contains(haystack, needle)                                 \
+	ck_assert_msg(strstr((haystack), (needle)) != NULL,                  \
+		      "expected \"%s\" in:\n%s", (needle), (haystack))
+
+/* main() of an integration test binary: skip (visibly) unless root, then
+ * move into a fresh network and mount namespace so that nothing a test does
+ * touches the machine's real network or mount table, and run the suite. */
+int run_integration_suite(Suite *suite);
+/* main() of a unit test binary. */
+int run_unit_suite(Suite *suite);
