@@ -9,7 +9,7 @@
 
 CC       ?= cc
 PREFIX   ?= /usr/local
-PKGS     := libbsd libarchive json-c
+PKGS     := libbsd libmd libarchive json-c
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -35,7 +35,7 @@ ESCAPE     := $(ROOTFS)/usr/local/bin/chroot-escape
 
 # Debian/Ubuntu packages that build, test and demo kobako.
 DEB_PACKAGES := build-essential pkg-config check libbsd-dev libarchive-dev \
-	libjson-c-dev busybox-static iproute2 clang clang-format
+	libjson-c-dev libmd-dev busybox-static iproute2 util-linux clang clang-format
 
 .PHONY: all deps rootfs check check-unit check-integration demo diffs clean install format
 all: $(CONTAINERS)

@@ -3,6 +3,7 @@
 
 #include <bsd/string.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +26,11 @@ noreturn void exec_command(char **command)
 	setenv("HOSTNAME", hostname, 1);
 	if (term[0])
 		setenv("TERM", term, 1);
+	/* The supervisor blocked the signals it forwards; a blocked mask
+	 * survives execve(2) and the command would never see them. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	execvp(command[0], command);
 	int code = (errno == ENOENT || errno == ENOTDIR) ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 	fail("exec %s", command[0]);

@@ -19,6 +19,15 @@
 
 static char top_dir[PATH_MAX];
 
+static void find_top_dir(void);
+
+const char *top(void)
+{
+	if (!top_dir[0])
+		find_top_dir();
+	return top_dir;
+}
+
 static void read_back(int fd, char *buf, size_t size)
 {
 	ssize_t n = pread(fd, buf, size - 1, 0);
@@ -42,7 +51,7 @@ void run(struct run *r, const char *fmt, ...)
 	if (pid == 0) {
 		dup2(out, 1);
 		dup2(err, 2);
-		if (chdir(top_dir) < 0)
+		if (chdir(top()) < 0)
 			_exit(99);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(98);
@@ -57,7 +66,7 @@ const char *rootfs(void)
 {
 	static char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/build/rootfs/busybox", top_dir);
+	snprintf(path, sizeof(path), "%s/build/rootfs/busybox", top());
 	return path;
 }
 
@@ -97,11 +106,11 @@ char *mount_snapshot(void)
 	return text;
 }
 
-static void find_top_dir(const char *argv0)
+static void find_top_dir(void)
 {
 	/* Test binaries live in build/tests/ or build/sanitize/tests/; the
 	 * repository top is the directory that holds the Makefile above them. */
-	if (!realpath(argv0, top_dir))
+	if (!realpath("/proc/self/exe", top_dir))
 		abort();
 	while (strlen(top_dir) > 1) {
 		char probe[PATH_MAX + 16];
@@ -110,7 +119,7 @@ static void find_top_dir(const char *argv0)
 		if (access(probe, F_OK) == 0)
 			return;
 	}
-	fprintf(stderr, "harness: no Makefile above %s\n", argv0);
+	fprintf(stderr, "harness: no Makefile above %s\n", program_invocation_name);
 	exit(1);
 }
 
@@ -135,6 +144,10 @@ static void enter_test_namespaces(void)
 		perror("harness: unshare"), exit(1);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		perror("harness: make / private"), exit(1);
+	/* kobako keeps run-time state (address leases, locks) under /run/kobako:
+	 * give the tests an empty /run of their own. */
+	if (mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
+		perror("harness: tmpfs on /run"), exit(1);
 	bring_loopback_up();
 }
 
@@ -151,13 +164,13 @@ static int run_suite(Suite *suite)
 
 int run_unit_suite(Suite *suite)
 {
-	find_top_dir(program_invocation_name);
 	return run_suite(suite);
 }
 
 int run_integration_suite(Suite *suite)
 {
-	find_top_dir(program_invocation_name);
+	if (chdir(top()) < 0)
+		perror("harness: chdir"), exit(1);
 	if (geteuid() != 0) {
 		printf("SKIPPED: %s needs root: it runs the real step binaries, which "
 		       "create namespaces and mounts (run: sudo make check)\n",

@@ -20,6 +20,9 @@ struct run {
  * The command runs in the repository's top directory. */
 void run(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The repository's top directory (where the Makefile is). */
+const char *top(void);
+
 /* Absolute path of the default rootfs (build/rootfs/busybox). */
 const char *rootfs(void);
 
