@@ -108,13 +108,16 @@ static void set_hostname(struct options *opt, const char *name)
 	strlcpy(opt->hostname, name, sizeof(opt->hostname));
 }
 
-/* "HOST:DEST[:ro|:rw]", both absolute; HOST must exist. */
-static void add_volume(struct options *opt, char *spec)
+/* "HOST:DEST[:ro|:rw]", both absolute; HOST must exist. The parts point
+ * into a copy of spec that lives as long as the process. */
+static void add_volume(struct options *opt, const char *original)
 {
-	char *original = strdup(spec), *host = spec, *target, *mode;
+	char *host = strdup(original), *target, *mode;
 	struct volume *v = &opt->volumes[opt->n_volumes];
 	struct stat st;
 
+	if (!host)
+		die("-v %s", original);
 	if (opt->n_volumes == MAX_VOLUMES)
 		diex("-v %s: at most %d volumes", original, MAX_VOLUMES);
 	target = strchr(host, ':');
@@ -133,7 +136,6 @@ static void add_volume(struct options *opt, char *spec)
 		die("-v %s: %s", original, host);
 	*v = (struct volume){host, target, mode && strcmp(mode, "ro") == 0};
 	opt->n_volumes++;
-	free(original);
 }
 
 static uint16_t parse_port(const char *spec, const char *text)

