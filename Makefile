@@ -37,7 +37,8 @@ ESCAPE     := $(ROOTFS)/usr/local/bin/chroot-escape
 DEB_PACKAGES := build-essential pkg-config check libbsd-dev libarchive-dev \
 	libjson-c-dev libmd-dev busybox-static iproute2 util-linux clang clang-format
 
-.PHONY: all deps rootfs check check-unit check-integration demo diffs clean install format
+.SECONDARY:
+.PHONY: all deps rootfs check check-unit demo diffs clean install format bench check-tutorial check-v2
 all: $(CONTAINERS)
 
 $(B)/%.o: %.c
@@ -48,10 +49,14 @@ $(LIB): $(COMMON_OBJ)
 	$(AR) rcs $@ $^
 
 # Each step is its own program: every .c in the folder plus libkobako.a.
-# (The binary is rebuilt in place; `make SANITIZE=1` builds it instrumented.)
+# The binary is built in place; build/flavor relinks it when SANITIZE changes.
+FLAVOR := $(if $(filter 1,$(SANITIZE)),sanitize,plain)
+build/flavor: FORCE
+	@mkdir -p build; [ "$$(cat $@ 2>/dev/null)" = "$(FLAVOR)" ] || echo $(FLAVOR) > $@
+FORCE:
 define STEP_RULE
-$(1)/container: $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c)) $(LIB)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+$(1)/container: $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c)) $(LIB) build/flavor
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LDLIBS)
 endef
 $(foreach s,$(STEPS),$(eval $(call STEP_RULE,$(s))))
 

@@ -108,33 +108,35 @@ static void set_hostname(struct options *opt, const char *name)
 	strlcpy(opt->hostname, name, sizeof(opt->hostname));
 }
 
-/* "HOST:DEST[:ro|:rw]", both absolute; HOST must exist. The parts point
- * into a copy of spec that lives as long as the process. */
-static void add_volume(struct options *opt, const char *original)
+/* "HOST:DEST[:ro|:rw]", both absolute; HOST must exist. */
+static void add_volume(struct options *opt, const char *spec)
 {
-	char *host = strdup(original), *target, *mode;
 	struct volume *v = &opt->volumes[opt->n_volumes];
+	char buf[2 * PATH_MAX], *target, *mode;
 	struct stat st;
 
-	if (!host)
-		die("-v %s", original);
 	if (opt->n_volumes == MAX_VOLUMES)
-		diex("-v %s: at most %d volumes", original, MAX_VOLUMES);
-	target = strchr(host, ':');
+		diex("-v %s: at most %d volumes", spec, MAX_VOLUMES);
+	if (strlcpy(buf, spec, sizeof(buf)) >= sizeof(buf))
+		diex("-v %s: too long", spec);
+	target = strchr(buf, ':');
 	if (!target || !target[1])
-		diex("-v %s: expected HOST:CONTAINER[:ro]", original);
+		diex("-v %s: expected HOST:CONTAINER[:ro]", spec);
 	*target++ = '\0';
 	mode = strchr(target, ':');
 	if (mode) {
 		*mode++ = '\0';
 		if (strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
-			diex("-v %s: unknown mode '%s' (use ro or rw)", original, mode);
+			diex("-v %s: unknown mode '%s' (use ro or rw)", spec, mode);
 	}
-	if (host[0] != '/' || target[0] != '/')
-		diex("-v %s: both paths must be absolute", original);
-	if (stat(host, &st) < 0)
-		die("-v %s: %s", original, host);
-	*v = (struct volume){host, target, mode && strcmp(mode, "ro") == 0};
+	if (buf[0] != '/' || target[0] != '/')
+		diex("-v %s: both paths must be absolute", spec);
+	if (stat(buf, &st) < 0)
+		die("-v %s: %s", spec, buf);
+	if (strlcpy(v->host, buf, sizeof(v->host)) >= sizeof(v->host) ||
+	    strlcpy(v->target, target, sizeof(v->target)) >= sizeof(v->target))
+		diex("-v %s: path too long", spec);
+	v->read_only = mode && strcmp(mode, "ro") == 0;
 	opt->n_volumes++;
 }
 

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,8 +22,8 @@
 enum net_mode { NET_BRIDGE, NET_NONE, NET_HOST };
 
 struct volume {
-	const char *host;      /* absolute, existing path on the host */
-	const char *target;    /* absolute path inside the container */
+	char host[PATH_MAX];   /* absolute, existing path on the host */
+	char target[PATH_MAX]; /* absolute path inside the container */
 	bool read_only;        /* ":ro" */
 };
 

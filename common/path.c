@@ -11,16 +11,19 @@ int path_join(char *dst, size_t size, const char *dir, const char *name)
 {
 	size_t len = strlcpy(dst, dir, size);
 
+	if (len >= size)
+		goto too_long;
 	while (len > 1 && dst[len - 1] == '/') /* "a/" + "b" -> "a/b" */
 		dst[--len] = '\0';
 	while (*name == '/')
 		name++;
-	if (len >= size || (len && dst[len - 1] != '/' && strlcat(dst, "/", size) >= size) ||
-	    strlcat(dst, name, size) >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
+	if ((len && dst[len - 1] != '/' && strlcat(dst, "/", size) >= size) ||
+	    strlcat(dst, name, size) >= size)
+		goto too_long;
 	return 0;
+too_long:
+	errno = ENAMETOOLONG;
+	return -1;
 }
 
 int is_directory(const char *path)

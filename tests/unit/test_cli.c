@@ -9,10 +9,10 @@
 
 static struct options opt;
 
-/* Parse "run OPTIONS /tmp sh" as step `step`; argv strings are literals. */
+/* Parse "run OPTIONS /tmp sh" as step `step`. argv is static: opt points into it. */
 #define PARSE(step, ...)                                                     \
 	do {                                                                 \
-		char *argv[] = {"container", "run", __VA_ARGS__, "/tmp", "sh", NULL}; \
+		static char *argv[] = {"container", "run", __VA_ARGS__, "/tmp", "sh", NULL}; \
 		parse_options(sizeof(argv) / sizeof(argv[0]) - 1, argv, step, &opt); \
 	} while (0)
 

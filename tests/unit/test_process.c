@@ -1,5 +1,6 @@
 /* test_process.c - common/process.c and common/exec.c: clone3 as fork, the
  * sync pipe in both directions of failure, exit codes as a shell shows them. */
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -68,7 +69,10 @@ START_TEST(exec_gives_clean_environment)
 {
 	struct run r;
 
-	run(&r, "SECRET=host-only TERM=xterm build/tests/test_process --exec-env");
+	char self[PATH_MAX];
+
+	ck_assert(realpath("/proc/self/exe", self));
+	run(&r, "SECRET=host-only TERM=xterm %s --exec-env", self);
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_ptr_null(strstr(r.out, "SECRET"));
 	ck_assert_contains(r.out, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
