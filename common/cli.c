@@ -66,13 +66,15 @@ static void print_help(int step)
 	       step >= 6 ? "IMAGE|ROOTFS" : "ROOTFS", STEP_NAMES[step]);
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const struct option_info *o = &OPTIONS[i];
+		int letter = o->getopt.val;
 		char left[64];
 
 		if (o->step > step)
 			continue;
-		snprintf(left, sizeof(left), "%s%s--%s %s",
-			 o->getopt.val < 128 && o->getopt.val != OPT_HELP ? (char[]){'-', o->getopt.val, 0} : "  ",
-			 o->getopt.val < 128 && o->getopt.val != OPT_HELP ? ", " : "  ", o->getopt.name, o->arg);
+		if (letter < 128 && letter != OPT_HELP) /* has a short form: -v */
+			snprintf(left, sizeof(left), "-%c, --%s %s", letter, o->getopt.name, o->arg);
+		else
+			snprintf(left, sizeof(left), "    --%s %s", o->getopt.name, o->arg);
 		printf("  %-36s %s\n", left, o->help);
 	}
 	if (step >= 6)
