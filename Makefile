@@ -60,10 +60,11 @@ $(1)/container: $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c)) $(LIB) build/flavo
 endef
 $(foreach s,$(STEPS),$(eval $(call STEP_RULE,$(s))))
 
-$(B)/tests/%: tests/unit/%.c $(B)/tests/harness.o $(LIB)
+TEST_OBJ := $(B)/tests/harness.o $(B)/tests/fixtures.o
+$(B)/tests/%: tests/unit/%.c $(TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
-$(B)/tests/%: tests/integration/%.c $(B)/tests/harness.o $(LIB)
+$(B)/tests/%: tests/integration/%.c $(TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 

@@ -148,6 +148,8 @@ static void enter_test_namespaces(void)
 	 * give the tests an empty /run of their own. */
 	if (mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
 		perror("harness: tmpfs on /run"), exit(1);
+	/* ... and an image store there, not in the machine's /var/lib/kobako */
+	setenv("KOBAKO_ROOT", "/run/kobako-store", 1);
 	bring_loopback_up();
 }
 

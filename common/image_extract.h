@@ -1,0 +1,39 @@
+/* image_extract.h - unpack a tar archive (plain, gzip, xz, zstd, bzip2) into a
+ * directory without letting any entry reach outside it, hashing the raw bytes
+ * on the way (the layer's sha256 digest).
+ *
+ * Every path is resolved by the kernel with openat2(2) RESOLVE_IN_ROOT, as if
+ * the directory were "/": an absolute path, a symlink to "/" or a chain of
+ * symlinks all stay inside. ".." in an entry's name is refused outright.
+ */
+#pragma once
+
+#include <sha256.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DIGEST_HEX_LEN 64		    /* sha256 in hex */
+#define DIGEST_LEN     (7 + DIGEST_HEX_LEN) /* "sha256:" + hex */
+
+enum extract_mode {
+	EXTRACT_FILES, /* entries as they are (an outer archive, a rootfs) */
+	EXTRACT_LAYER, /* an image layer: OCI whiteouts become overlayfs ones */
+};
+
+struct extract_result {
+	char digest[DIGEST_LEN + 1]; /* "sha256:<hex>" of the archive's bytes */
+	uint64_t bytes;		     /* sum of the regular files' sizes */
+};
+
+/* Unpack the archive open on fd (named label in messages) into the existing
+ * directory dir_fd. Returns 0, or -1 after one line "LABEL: reason". */
+int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mode,
+		    struct extract_result *result);
+
+/* openat2(2) path below root with RESOLVE_IN_ROOT: symlinks and absolute
+ * names resolve as if root were "/". Returns an fd or -1 with errno. */
+int open_in_root(int root, const char *path, int flags);
+
+/* rm -rf name (relative to dir_fd) without following symlinks. ENOENT is
+ * success. Returns 0 or -1 with errno. */
+int remove_tree(int dir_fd, const char *name);
