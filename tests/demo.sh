@@ -10,8 +10,8 @@ say()   { printf '%s\n' "$*"; }
 # side_by_side "HOST CMD" "CONTAINER CMD": both outputs in two columns
 side_by_side() {
 	h=$(mktemp); c=$(mktemp)
+	{ echo "--- container: $2"; sh -c "$2" 2>&1; } > "$c" # first: it may create things
 	{ echo "--- host: $1"; sh -c "$1" 2>&1; } > "$h"
-	{ echo "--- container: $2"; sh -c "$2" 2>&1; } > "$c"
 	pr -m -t -w "$WIDTH" "$h" "$c"
 	rm -f "$h" "$c"
 }
@@ -50,6 +50,22 @@ step03() {
 	say "the chroot escape that worked in step01 now stays inside:"
 	side_by_side "head -1 /etc/os-release" \
 		"step03_mount/container run $R /usr/local/bin/chroot-escape /bin/head -1 /etc/os-release"
+}
+
+step04() {
+	title "step04_net: a network of its own: lo and eth0, wired to the bridge kobako0"
+	had_bridge=$(ip link show kobako0 >/dev/null 2>&1 && echo yes)
+	side_by_side "ip -4 -o addr | cut -c1-40" \
+		"step04_net/container run $R sh -c 'ip -4 -o addr | cut -c1-40'"
+	say "a web server in the container, asked from the host through -p 18080:80:"
+	mkdir -p $R/tmp/demo-www && echo "hello from the container" > $R/tmp/demo-www/index.html
+	fifo=$(mktemp -u) && mkfifo "$fifo" # the container waits on it for its stdin to close
+	step04_net/container run -p 18080:80 $R sh -c 'httpd -p 80 -h /tmp/demo-www && echo ready && read x' \
+		< "$fifo" | { exec 3> "$fifo"; read ready; busybox wget -q -O - http://127.0.0.1:18080/; exec 3>&-; cat; }
+	rm -rf "$fifo" $R/tmp/demo-www
+	say "after exit: $(ip -o link | grep -c ': kb') veth left"
+	# leave the machine as we found it (the bridge normally stays for the next container)
+	[ -n "$had_bridge" ] || ip link delete kobako0
 }
 
 for s in step01 step02 step03 step04 step05 step06; do

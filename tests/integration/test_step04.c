@@ -1,0 +1,563 @@
+/* test_step04.c - step04_net: a network namespace with lo and eth0, a bridge
+ * on the host side, -p, address leases, and nothing left behind.
+ *
+ * The harness runs this in a network namespace of its own, with a private
+ * /run: "the host" below is that namespace, never the machine's network.
+ * Note /sys/class/net in this process still shows the machine's links (the
+ * sysfs mount is the machine's), so links are listed with if_nameindex(3),
+ * which asks our namespace over netlink. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sha256.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/harness.h"
+
+#define STEP04	     "step04_net/container"
+#define SUBNET	     "10.213.0" /* the default, 10.213.0.0/24 */
+#define PAYLOAD_SIZE (1 << 20)	/* 1 MiB through the -p proxy */
+#define MANY	     20		/* containers started at once */
+
+static struct run r;
+static char www[4200]; /* rootfs/tmp/www-PID: what httpd serves in the container */
+static char *payload;  /* PAYLOAD_SIZE random bytes, also www/big */
+
+/* ---- helpers ---- */
+
+static void write_file_or_fail(const char *dir, const char *name, const void *data, size_t len,
+			       mode_t mode)
+{
+	char path[4300];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* www/hello, www/big (1 MiB random), www/cgi-bin/sum (sha256 of a POST body). */
+static void setup(void)
+{
+	static const char sum_cgi[] = "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+				      "head -c \"$CONTENT_LENGTH\" | sha256sum | cut -d' ' -f1\n";
+	char cgi[4300];
+
+	snprintf(www, sizeof(www), "%s/tmp/www-%d", rootfs(), getpid());
+	snprintf(cgi, sizeof(cgi), "%s/cgi-bin", www);
+	ck_assert_int_eq(mkdir(www, 0755), 0);
+	ck_assert_int_eq(mkdir(cgi, 0755), 0);
+	payload = malloc(PAYLOAD_SIZE);
+	ck_assert_int_eq(getentropy(payload, 256), 0);
+	for (size_t i = 256; i < PAYLOAD_SIZE; i++) /* random enough, every byte value */
+		payload[i] = payload[i % 256] ^ (char)(i * 2654435761u >> 13);
+	write_file_or_fail(www, "hello", "hello\n", 6, 0644);
+	write_file_or_fail(www, "big", payload, PAYLOAD_SIZE, 0644);
+	write_file_or_fail(cgi, "sum", sum_cgi, strlen(sum_cgi), 0755);
+}
+
+static void teardown(void)
+{
+	run(&r, "rm -rf %s", www);
+	free(payload);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The links of our network namespace, sorted like ls(1), one per line. */
+static char *links(void)
+{
+	struct if_nameindex *all = if_nameindex();
+	static char list[4096];
+	char *names[256];
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(all);
+	for (struct if_nameindex *i = all; i->if_index && n < 256; i++)
+		names[n++] = i->if_name;
+	qsort(names, n, sizeof(names[0]), by_name);
+	list[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		strcat(strcat(list, names[i]), "\n");
+	if_freenameindex(all);
+	return list;
+}
+
+/* Host ends of veth pairs (kb<id>) in our namespace. */
+static int count_veths(void)
+{
+	int n = 0;
+
+	for (char *l = links(); (l = strstr(l, "kb")); l++)
+		n += l == links() || l[-1] == '\n';
+	return n;
+}
+
+/* Leases still held in /run/kobako/net, as "ADDR PID ID" lines. */
+static char *leases(void)
+{
+	run(&r, "cat /run/kobako/net/*.leases 2>/dev/null; ls /run/kobako | grep -v '^net$'");
+	return strdup(r.out);
+}
+
+/* A container in the background: its stdin and stdout are pipes to us. */
+struct bg {
+	pid_t pid;
+	int in, out;
+	char line[512]; /* the last line it printed */
+};
+
+/* Start `container run ARGS...` (printf-style) in the background. */
+static void start_bg(struct bg *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void start_bg(struct bg *b, const char *fmt, ...)
+{
+	char cmd[2048];
+	int in[2], out[2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = snprintf(cmd, sizeof(cmd), "exec " STEP04 " run ");
+	vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	b->pid = fork(); /* "exec": b->pid is the supervisor itself */
+	ck_assert_int_ge(b->pid, 0);
+	if (b->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(99);
+	}
+	close(in[0]);
+	close(out[1]);
+	b->in = in[1];
+	b->out = out[0];
+}
+
+/* Wait for the container's next line (it says it is ready); "" at EOF. */
+static const char *next_line(struct bg *b)
+{
+	size_t n = 0;
+
+	while (n < sizeof(b->line) - 1 && read(b->out, &b->line[n], 1) == 1)
+		if (b->line[n++] == '\n')
+			break;
+	b->line[n] = '\0';
+	return b->line;
+}
+
+/* Close its stdin (its `read` returns), then wait: its exit code. */
+static int stop_bg(struct bg *b)
+{
+	int status;
+
+	close(b->in);
+	while (next_line(b)[0])
+		;
+	close(b->out);
+	ck_assert_int_eq(waitpid(b->pid, &status, 0), b->pid);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* ROOTFS and a command that starts httpd on port 80, then says "ready" and
+ * waits for its stdin to close. No race: busybox httpd goes to the
+ * background only once it listens. */
+#define SERVE "%s /bin/sh -c 'httpd -p 80 -h /tmp/www-%d && echo ready && read x || true'"
+
+/* Send `len` bytes to addr:port, half-close, and return the whole answer
+ * (malloc'd, *got bytes). */
+static char *tcp_exchange(const char *addr, int port, const void *data, size_t len, size_t *got)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	size_t cap = PAYLOAD_SIZE + 4096;
+	char *answer = malloc(cap);
+	ssize_t n;
+
+	ck_assert_int_eq(inet_pton(AF_INET, addr, &sa.sin_addr), 1);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect %s:%d: %s",
+		      addr, port, strerror(errno));
+	for (size_t sent = 0; sent < len; sent += n)
+		ck_assert_int_gt(n = send(fd, (const char *)data + sent, len - sent, MSG_NOSIGNAL),
+				 0);
+	shutdown(fd, SHUT_WR);
+	for (*got = 0; (n = read(fd, answer + *got, cap - *got)) > 0;)
+		*got += n;
+	close(fd);
+	return answer;
+}
+
+/* GET path from addr:port; returns the body (malloc'd, *len bytes). */
+static char *http_get(const char *addr, int port, const char *path, size_t *len)
+{
+	char request[256];
+	size_t got;
+
+	snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\n\r\n", path);
+	char *answer = tcp_exchange(addr, port, request, strlen(request), &got);
+	ck_assert_msg(got > 12 && memcmp(answer + 9, "200", 3) == 0, "GET %s: %.*s", path,
+		      (int)(got < 200 ? got : 200), answer);
+	char *body = memmem(answer, got, "\r\n\r\n", 4) + 4;
+	*len = got - (body - answer);
+	memmove(answer, body, *len);
+	return answer;
+}
+
+/* ---- inside ---- */
+
+START_TEST(inside_only_lo_and_eth0)
+{
+	run(&r, STEP04 " run %s /bin/sh -c 'ls /sys/class/net; ip -4 -o addr show dev eth0'",
+	    rootfs());
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_msg(strncmp(r.out, "eth0\nlo\n", 8) == 0, "links: %s", r.out);
+	ck_assert_contains(r.out, "inet " SUBNET ".");
+	ck_assert_contains(r.out, "/24 ");
+	run(&r,
+	    STEP04 " run --subnet 10.77.5.0/28 %s /bin/sh -c 'ip -4 -o addr show dev eth0; "
+		   "ip route; cat /sys/class/net/lo/operstate /sys/class/net/eth0/operstate'",
+	    rootfs());
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_contains(r.out, "inet 10.77.5.2/28 brd 10.77.5.15");
+	ck_assert_contains(r.out, "default via 10.77.5.1 dev eth0");
+	ck_assert_contains(r.out, "\nup\n"); /* eth0 is up; lo says "unknown" */
+}
+END_TEST
+
+START_TEST(etc_hosts_and_hostname_generated)
+{
+	char image_hosts[4200];
+
+	snprintf(image_hosts, sizeof(image_hosts), "%s/etc/hosts", rootfs());
+	char *host_hosts = slurp(image_hosts);
+
+	run(&r,
+	    STEP04 " run --hostname box --ip " SUBNET ".42 %s /bin/sh -c "
+		   "'cat /etc/hostname; cat /etc/hosts; hostname'",
+	    rootfs());
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_contains(r.out, "box\n127.0.0.1\tlocalhost\n");
+	ck_assert_contains(r.out, SUBNET ".42\tbox\nbox\n");
+	char *after = slurp(image_hosts);
+	ck_assert_str_eq(host_hosts, after); /* the image's own file is untouched */
+	free(host_hosts), free(after);
+}
+END_TEST
+
+/* ---- reachability ---- */
+
+START_TEST(host_reaches_server_in_container)
+{
+	struct bg c;
+	size_t len;
+
+	start_bg(&c, "--ip " SUBNET ".10 " SERVE, rootfs(), getpid());
+	ck_assert_str_eq(next_line(&c), "ready\n");
+	char *body = http_get(SUBNET ".10", 80, "/hello", &len);
+	ck_assert_uint_eq(len, 6);
+	ck_assert(memcmp(body, "hello\n", 6) == 0);
+	free(body);
+	ck_assert_int_eq(stop_bg(&c), 0);
+}
+END_TEST
+
+START_TEST(container_reaches_gateway)
+{
+	run(&r, STEP04 " run %s /bin/ping -c 1 -W 5 " SUBNET ".1", rootfs());
+	ck_assert_msg(r.code == 0, "ping: %s%s", r.out, r.err);
+	ck_assert_contains(r.out, "1 packets received");
+}
+END_TEST
+
+START_TEST(two_containers_reach_each_other)
+{
+	struct bg a;
+
+	start_bg(&a, "--ip " SUBNET ".11 " SERVE, rootfs(), getpid());
+	ck_assert_str_eq(next_line(&a), "ready\n");
+	/* b asks a for a file, by address, across the bridge */
+	run(&r, STEP04 " run %s wget -q -O - http://" SUBNET ".11/hello", rootfs());
+	ck_assert_msg(r.code == 0, "wget: %s", r.err);
+	ck_assert_str_eq(r.out, "hello\n");
+	ck_assert_int_eq(stop_bg(&a), 0);
+}
+END_TEST
+
+START_TEST(net_none_has_only_lo)
+{
+	char before[4096];
+
+	strcpy(before, links());
+	run(&r,
+	    STEP04 " run --net none %s /bin/sh -c 'ls /sys/class/net; ip -o link | wc -l; "
+		   "ping -c 1 -W 1 " SUBNET ".1'",
+	    rootfs());
+	ck_assert_int_ne(r.code, 0);
+	ck_assert_msg(strncmp(r.out, "lo\n1\nPING", 9) == 0, "links: %s", r.out);
+	ck_assert_contains(r.err, "Network is unreachable");
+	ck_assert_str_eq(before, links()); /* no veth was made */
+}
+END_TEST
+
+START_TEST(net_host_shares_the_network)
+{
+	/* The bridge exists from earlier containers: make sure of it. */
+	run(&r, STEP04 " run %s /bin/true", rootfs());
+	ck_assert_int_eq(r.code, 0);
+	run(&r, STEP04 " run --net host %s /bin/ls /sys/class/net", rootfs());
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_str_eq(r.out, links()); /* our lo and kobako0, nothing of its own */
+	ck_assert_contains(r.out, "kobako0\n");
+}
+END_TEST
+
+/* ---- -p ---- */
+
+START_TEST(publish_forwards_byte_for_byte)
+{
+	struct bg c;
+	size_t len;
+	char request[128], digest[SHA256_DIGEST_STRING_LENGTH];
+
+	start_bg(&c, "-p 18080:80 -p 127.0.0.1:18081:80 " SERVE, rootfs(), getpid());
+	ck_assert_str_eq(next_line(&c), "ready\n");
+	char *body = http_get("127.0.0.1", 18080, "/hello", &len);
+	ck_assert_uint_eq(len, 6);
+	ck_assert(memcmp(body, "hello\n", 6) == 0);
+	free(body);
+	/* 1 MiB from the container to us ... */
+	body = http_get("127.0.0.1", 18081, "/big", &len);
+	ck_assert_uint_eq(len, PAYLOAD_SIZE);
+	ck_assert_msg(memcmp(body, payload, PAYLOAD_SIZE) == 0, "1 MiB download differs");
+	free(body);
+	/* ... and 1 MiB from us to the container, which answers its sha256 */
+	int head =
+	    snprintf(request, sizeof(request),
+		     "POST /cgi-bin/sum HTTP/1.0\r\nContent-Length: %d\r\n\r\n", PAYLOAD_SIZE);
+	char *post = malloc(head + PAYLOAD_SIZE);
+	memcpy(post, request, head);
+	memcpy(post + head, payload, PAYLOAD_SIZE);
+	char *answer = tcp_exchange("127.0.0.1", 18080, post, head + PAYLOAD_SIZE, &len);
+	answer[len < PAYLOAD_SIZE ? len : PAYLOAD_SIZE] = '\0';
+	SHA256Data((const uint8_t *)payload, PAYLOAD_SIZE, digest);
+	ck_assert_contains(answer, digest);
+	free(post), free(answer);
+	ck_assert_int_eq(stop_bg(&c), 0);
+	/* the proxy stopped with the container: the port is closed */
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(18080),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	close(fd);
+}
+END_TEST
+
+/* ---- leases ---- */
+
+START_TEST(many_at_once_get_distinct_addresses)
+{
+	struct bg c[MANY];
+	char *before = leases();
+
+	for (int i = 0; i < MANY; i++)
+		start_bg(&c[i],
+			 "%s /bin/sh -c \"ip -4 -o addr show dev eth0 | "
+			 "awk '{print \\$4}' && read x || true\"",
+			 rootfs());
+	/* all 20 are running at the same time now: their addresses differ */
+	for (int i = 0; i < MANY; i++) {
+		ck_assert_contains(next_line(&c[i]), SUBNET ".");
+		for (int j = 0; j < i; j++)
+			ck_assert_msg(strcmp(c[i].line, c[j].line) != 0, "%s twice", c[i].line);
+	}
+	ck_assert_int_eq(count_veths(), MANY);
+	for (int i = 0; i < MANY; i++)
+		ck_assert_int_eq(stop_bg(&c[i]), 0);
+	char *after = leases();
+	ck_assert_str_eq(before, after); /* all released */
+	ck_assert_int_eq(count_veths(), 0);
+	free(before), free(after);
+}
+END_TEST
+
+START_TEST(killed_supervisor_lease_reclaimed)
+{
+	struct bg c;
+	char held[128];
+
+	/* A /30 has room for one container. */
+	start_bg(&c, "--subnet 10.66.0.0/30 %s /bin/sh -c 'echo up; read x || true'", rootfs());
+	ck_assert_str_eq(next_line(&c), "up\n");
+	kill(c.pid, SIGKILL); /* no cleanup runs: the lease stays written down */
+	ck_assert_int_eq(stop_bg(&c), 128 + SIGKILL);
+	/* stop_bg read to EOF: the container died with its supervisor */
+	snprintf(held, sizeof(held), "10.66.0.2 %d ", c.pid);
+	char *stale = leases();
+	ck_assert_contains(stale, held);
+	run(&r, STEP04 " run --subnet 10.66.0.0/30 %s /bin/sh -c 'ip -4 -o addr show dev eth0'",
+	    rootfs());
+	ck_assert_msg(r.code == 0, "not reclaimed: %s", r.err);
+	ck_assert_contains(r.out, "inet 10.66.0.2/30");
+	char *now = leases();
+	ck_assert_ptr_null(strstr(now, "10.66.0.2"));
+	/* What a SIGKILL does leave: the dead one's /run/kobako/<id> files,
+	 * and its veth until the kernel has freed its namespace (a work
+	 * queue, soon after). Remove both so the next tests start clean. */
+	char id[65] = "";
+	sscanf(strstr(stale, held) + strlen(held), "%64s", id);
+	ck_assert_uint_eq(strlen(id), 64);
+	run(&r, "rm -rf /run/kobako/%s; ip link delete kb%.12s 2>/dev/null; true", id, id);
+	free(stale), free(now);
+}
+END_TEST
+
+/* ---- cleanup ---- */
+
+START_TEST(no_veth_left_after_exit)
+{
+	char *before = leases();
+
+	ck_assert_int_eq(count_veths(), 0);
+	run(&r, STEP04 " run %s /bin/true", rootfs());
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_int_eq(count_veths(), 0);
+	run(&r, STEP04 " run %s /bin/sh -c 'exit 7'", rootfs());
+	ck_assert_int_eq(r.code, 7);
+	ck_assert_int_eq(count_veths(), 0);
+	run(&r, STEP04 " run %s /no/such/command", rootfs());
+	ck_assert_int_eq(r.code, 127);
+	ck_assert_int_eq(count_veths(), 0);
+	run(&r, STEP04 " run --init %s /bin/sh -c 'kill -KILL $$'", rootfs());
+	ck_assert_int_eq(r.code, 128 + SIGKILL);
+	ck_assert_int_eq(count_veths(), 0);
+	/* SIGTERM to the supervisor is forwarded; the cleanup still runs */
+	struct bg c;
+	start_bg(&c, "--init %s /bin/sh -c 'echo up; exec sleep 60'", rootfs());
+	ck_assert_str_eq(next_line(&c), "up\n");
+	kill(c.pid, SIGTERM);
+	ck_assert_int_eq(stop_bg(&c), 128 + SIGTERM);
+	ck_assert_int_eq(count_veths(), 0);
+	char *after = leases();
+	ck_assert_str_eq(before, after);
+	free(before), free(after);
+}
+END_TEST
+
+/* Bad input: 125, one line naming the problem, and no link, lease, file or
+ * mount left behind. */
+static void expect_125(const char *args, const char *message)
+{
+	char links_before[4096], *mounts = mount_snapshot(), *held = leases();
+
+	strcpy(links_before, links());
+	run(&r, STEP04 " run %s %s /bin/true", args, rootfs());
+	ck_assert_msg(r.code == 125, "%s: exit %d, stderr %s", args, r.code, r.err);
+	ck_assert_contains(r.err, message);
+	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(links_before, links());
+	char *held_after = leases(), *mounts_after = mount_snapshot();
+	ck_assert_str_eq(held, held_after);
+	ck_assert_str_eq(mounts, mounts_after);
+	free(mounts), free(held), free(held_after), free(mounts_after);
+}
+
+START_TEST(bad_network_options)
+{
+	expect_125("--subnet 10.0.0.0/33", "--subnet 10.0.0.0/33: expected a network");
+	expect_125("--subnet 10.0.0.1/24", "--subnet 10.0.0.1/24: expected a network");
+	expect_125("--subnet banana", "--subnet banana");
+	expect_125("--ip 10.99.0.5", "--ip 10.99.0.5: not in the subnet 10.213.0.0/24");
+	expect_125("--ip " SUBNET ".1", "--ip " SUBNET ".1: reserved (the gateway of");
+	expect_125("--ip 300.1.1.1", "--ip 300.1.1.1: not an IPv4 address");
+	expect_125("--net bridged", "--net bridged: expected bridge, none or host");
+	expect_125("--net none -p 8080:80", "-p and --ip need --net bridge");
+	expect_125("-p 80", "-p 80: expected [ADDR:]HOSTPORT:CONTAINERPORT");
+	expect_125("-p 0:80", "-p 0:80: '0' is not a port");
+	expect_125("-p 1:2:3:4", "-p 1:2:3:4: expected");
+	expect_125("-p 80:80/udp", "-p 80:80/udp: only tcp is supported");
+	expect_125("-p 10.1.2.3.4:80:80", "is not an IPv4 address");
+}
+END_TEST
+
+START_TEST(address_in_use_and_subnet_exhausted)
+{
+	struct bg a, b;
+
+	start_bg(&a, "--ip " SUBNET ".77 %s /bin/sh -c 'echo up; read x || true'", rootfs());
+	ck_assert_str_eq(next_line(&a), "up\n");
+	expect_125("--ip " SUBNET ".77", "--ip " SUBNET ".77: address in use (container ");
+	start_bg(&b, "--subnet 10.67.0.0/30 %s /bin/sh -c 'echo up; read x || true'", rootfs());
+	ck_assert_str_eq(next_line(&b), "up\n");
+	expect_125("--subnet 10.67.0.0/30",
+		   "container: subnet 10.67.0.0/30: exhausted (all 1 addresses in use)");
+	ck_assert_int_eq(stop_bg(&a), 0);
+	ck_assert_int_eq(stop_bg(&b), 0);
+}
+END_TEST
+
+START_TEST(port_in_use)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(18090),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	expect_125(
+	    "-p 18090:80",
+	    "container: -p 127.0.0.1:18090:80: listen on 127.0.0.1:18090: Address already in use");
+	close(fd);
+}
+END_TEST
+
+START_TEST(help_lists_step04_options)
+{
+	run(&r, STEP04 " --help");
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_contains(r.out, "--net bridge|none|host");
+	ck_assert_contains(r.out, "--publish [ADDR:]PORT:PORT");
+	ck_assert_ptr_null(strstr(r.out, "--memory"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("step04_net");
+	TCase *tc = tcase_create("step04");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, inside_only_lo_and_eth0);
+	tcase_add_test(tc, etc_hosts_and_hostname_generated);
+	tcase_add_test(tc, host_reaches_server_in_container);
+	tcase_add_test(tc, container_reaches_gateway);
+	tcase_add_test(tc, two_containers_reach_each_other);
+	tcase_add_test(tc, net_none_has_only_lo);
+	tcase_add_test(tc, net_host_shares_the_network);
+	tcase_add_test(tc, publish_forwards_byte_for_byte);
+	tcase_add_test(tc, many_at_once_get_distinct_addresses);
+	tcase_add_test(tc, killed_supervisor_lease_reclaimed);
+	tcase_add_test(tc, no_veth_left_after_exit);
+	tcase_add_test(tc, bad_network_options);
+	tcase_add_test(tc, address_in_use_and_subnet_exhausted);
+	tcase_add_test(tc, port_in_use);
+	tcase_add_test(tc, help_lists_step04_options);
+	suite_add_tcase(s, tc);
+	return run_integration_suite(s);
+}
