@@ -80,7 +80,10 @@ build/images/busybox.tar: $(ROOTFS)/.done
 
 # ---- tests ----
 check: deps all rootfs $(UNIT_TESTS) $(INTEG_TESTS)
-	sh tests/run-all.sh $(UNIT_TESTS) $(INTEG_TESTS)
+	B=$(B) sh tests/run-all.sh $(UNIT_TESTS) $(INTEG_TESTS) tests/check-tutorial.sh
+# Every console block of TUTORIAL.md run and compared; excerpts and exercises checked.
+check-tutorial: all rootfs
+	B=$(B) sh tests/check-tutorial.sh
 check-unit: $(UNIT_TESTS)
 	sh tests/run-all.sh $(UNIT_TESTS)
 
