@@ -38,7 +38,7 @@ DEB_PACKAGES := build-essential pkg-config check libbsd-dev libarchive-dev \
 	libjson-c-dev libmd-dev busybox-static iproute2 util-linux clang clang-format
 
 .SECONDARY:
-.PHONY: all deps rootfs check check-unit demo diffs clean install format bench check-tutorial check-v2
+.PHONY: all deps deps-vm rootfs check check-unit demo diffs clean install format bench check-tutorial check-v2
 all: $(CONTAINERS)
 
 $(B)/%.o: %.c
@@ -79,8 +79,13 @@ build/images/busybox.tar: $(ROOTFS)/.done
 	tar --exclude=./.done -C $(ROOTFS) -cf $@.tmp . && mv $@.tmp $@
 
 # ---- tests ----
-check: deps all rootfs $(UNIT_TESTS) $(INTEG_TESTS)
-	B=$(B) sh tests/run-all.sh $(UNIT_TESTS) $(INTEG_TESTS) tests/check-tutorial.sh
+check: deps deps-vm all rootfs $(UNIT_TESTS) $(INTEG_TESTS)
+	B=$(B) sh tests/run-all.sh $(UNIT_TESTS) $(INTEG_TESTS) tests/check-tutorial.sh \
+		tests/check-v2.sh
+# step05's tests once more on pure cgroup v2, in a QEMU VM (../shared/vm), when
+# this machine is not v2 itself; about 25 s. Part of `make check`.
+check-v2: deps-vm $(B)/tests/test_step05 step05_cgroups/container rootfs
+	B=$(B) sh tests/check-v2.sh v2
 # Every console block of TUTORIAL.md run and compared; excerpts and exercises checked.
 check-tutorial: all rootfs
 	B=$(B) sh tests/check-tutorial.sh
@@ -105,6 +110,20 @@ deps:
 	if [ "$$(id -u)" != 0 ]; then echo "missing packages: $$missing; run: sudo make deps"; exit 1; fi; \
 	echo "installing: $$missing"; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+# The VM for check-v2 needs qemu, only where there is a VM runner and the
+# machine is not cgroup v2 already.
+VM_RUNNER := ../shared/vm/run-in-vm.sh
+deps-vm:
+	@if [ -x $(VM_RUNNER) ] && [ "$$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] && \
+	    ! command -v qemu-system-x86_64 >/dev/null; then \
+		echo "installing: qemu-system-x86 cpio (for check-v2)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends qemu-system-x86 cpio; fi
+
+# start-up latency of every step next to crun, runc, bwrap (docs/benchmarks.md)
+bench: deps all rootfs
+	sh tests/bench.sh
 
 format:
 	clang-format -i $(wildcard common/*.[ch] step0*/*.[ch] tests/*.[ch] tests/*/*.[ch])

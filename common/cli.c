@@ -273,12 +273,13 @@ static void check_combination(struct options *opt)
 
 static void set_defaults(struct options *opt, int step)
 {
-	*opt = (struct options){.step = step, .net = NET_BRIDGE,
-				.cgroup_parent = DEFAULT_CGROUP_PARENT};
+	*opt = (struct options){.step = step, .net = NET_BRIDGE};
 	new_id(opt);
 	strlcpy(opt->hostname, opt->short_id, sizeof(opt->hostname));
 	parse_cidr(DEFAULT_SUBNET, &opt->subnet, &opt->prefix);
 	opt->store = getenv("KOBAKO_ROOT") ? getenv("KOBAKO_ROOT") : DEFAULT_STORE;
+	opt->cgroup_parent = getenv("KOBAKO_CGROUP_PARENT") ? getenv("KOBAKO_CGROUP_PARENT")
+							     : DEFAULT_CGROUP_PARENT;
 }
 
 void parse_options(int argc, char **argv, int step, struct options *opt)

@@ -59,7 +59,7 @@ struct options {
 	long long cpu_millis;       /* --cpus 0.25 -> 250 */
 	long long cpu_shares;
 	long long pids_limit;
-	const char *cgroup_parent;
+	const char *cgroup_parent;  /* --cgroup-parent, $KOBAKO_CGROUP_PARENT, /kobako */
 	bool stats;
 	/* step06: images */
 	bool keep;

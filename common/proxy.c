@@ -152,7 +152,7 @@ void proxy_stop(struct proxy *p)
 		waitpid(p->pid, NULL, 0);
 		p->pid = 0;
 	}
-	for (size_t i = 0; i < MAX_PORTS; i++) {
+	for (size_t i = 0; i < p->n_ports; i++) { /* none in a zeroed struct */
 		if (p->listeners[i] >= 0)
 			close(p->listeners[i]);
 		p->listeners[i] = -1;

@@ -54,7 +54,7 @@ static void container_main(struct container *c)
 
 int main(int argc, char **argv)
 {
-	struct container c;
+	struct container c = {0}; /* nothing held yet: each release below is safe */
 	int code = EXIT_RUNTIME;
 
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */

@@ -1,6 +1,8 @@
 /* harness.c - running commands and isolating integration tests. */
 #include "harness.h"
 
+#include "common/cgroupfs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -150,7 +152,26 @@ static void enter_test_namespaces(void)
 		perror("harness: tmpfs on /run"), exit(1);
 	/* ... and an image store there, not in the machine's /var/lib/kobako */
 	setenv("KOBAKO_ROOT", "/run/kobako-store", 1);
+	/* cgroups below our own cgroup (a relative parent), not at /kobako */
+	setenv("KOBAKO_CGROUP_PARENT", TEST_CGROUP_PARENT, 1);
 	bring_loopback_up();
+}
+
+/* rmdir TEST_CGROUP_PARENT below our cgroup in every hierarchy: the
+ * containers' own cgroups in it are gone by now (each test checks that). */
+static void remove_test_cgroups(void)
+{
+	struct cgroup_layout layout;
+
+	if (cgroup_detect(&layout) < 0)
+		return; /* no cgroups mounted: nothing was made */
+	for (size_t i = 0; i < layout.n; i++)
+		if (cgroup_resolve(&layout.h[i], TEST_CGROUP_PARENT, "x") == 0) {
+			*strrchr(layout.h[i].dir, '/') = '\0'; /* PARENT/x -> PARENT */
+			if (rmdir(layout.h[i].dir) < 0 && errno != ENOENT)
+				fprintf(stderr, "harness: rmdir %s: %s\n", layout.h[i].dir,
+					strerror(errno));
+		}
 }
 
 static int run_suite(Suite *suite)
@@ -184,5 +205,7 @@ int run_integration_suite(Suite *suite)
 		return EXIT_FAILURE;
 	}
 	enter_test_namespaces();
-	return run_suite(suite);
+	int status = run_suite(suite);
+	remove_test_cgroups();
+	return status;
 }

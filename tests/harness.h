@@ -9,6 +9,9 @@
 #include <string.h>
 
 #define OUTPUT_MAX 65536 /* bytes of stdout/stderr kept per command */
+/* Containers started by integration tests get their cgroups below this,
+ * relative to the test's own cgroup (never at a hierarchy's root). */
+#define TEST_CGROUP_PARENT "kobako-test"
 
 struct run {
 	int code;               /* exit code as a shell shows it (128+N if killed) */
@@ -41,7 +44,8 @@ char *slurp(const char *path);
 
 /* main() of an integration test binary: skip (visibly) unless root, then
  * move into a fresh network and mount namespace so that nothing a test does
- * touches the machine's real network or mount table, and run the suite. */
+ * touches the machine's real network or mount table, run the suite with
+ * cgroups below our own (KOBAKO_CGROUP_PARENT), and remove that parent. */
 int run_integration_suite(Suite *suite);
 /* main() of a unit test binary. */
 int run_unit_suite(Suite *suite);

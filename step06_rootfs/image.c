@@ -1,0 +1,165 @@
+/* image.c - step06: an image is just a stack of filesystems.
+ *
+ * `docker pull` fetches no operating system, only tar archives of files
+ * (layers) and a little JSON saying how to stack them; the kernel is always
+ * the host's. `container image import` unpacks the layers into a store
+ * (common/image_store.c); here we stack them with overlayfs:
+ *
+ *     lowerdir=L3:L2:L1   the image's layers, read-only, top layer first
+ *     upperdir=U          this container's own layer: every write lands here
+ *     workdir=W           overlayfs's scratch space, on U's filesystem
+ *
+ * A read finds the name in U, else in L3, L2, L1; the first write to a lower
+ * file copies it up into U first ("copy-on-write"). So the image never
+ * changes and two containers of one image never see each other's writes.
+ *
+ * man: mount(2), Documentation/filesystems/overlayfs.rst
+ */
+#include "image.h"
+
+#include <bsd/string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "common/die.h"
+#include "common/image_extract.h"
+#include "common/image_store.h"
+#include "common/path.h"
+
+#define CONTAINERS_DIR "containers"
+#define UPPER_MODE     0755 /* the upper dir's mode is "/"'s mode in the container */
+
+/* Append dir to the colon-separated lowerdir list. */
+static int add_lower(char *lower, size_t size, const char *dir)
+{
+	if (strpbrk(dir, ":,\\"))
+		return failx("layer %s: ':', ',' and '\\' cannot be in an overlay path", dir);
+	if ((*lower && strlcat(lower, ":", size) >= size) || strlcat(lower, dir, size) >= size)
+		return failx("%s: too many layers for one overlay mount", dir);
+	return 0;
+}
+
+/* lowerdir: an imported image's layers, top first; or a plain directory. */
+static int find_layers(const struct options *opt, char *lower, size_t size)
+{
+	struct image_info info;
+	char path[PATH_MAX];
+
+	if (store_load(opt->store, opt->rootfs, &info) == 0) {
+		for (size_t i = info.n_layers; i-- > 0;) { /* overlayfs looks left first */
+			if (store_layer_path(opt->store, info.layers[i], path, sizeof(path)) < 0 ||
+			    !is_directory(path))
+				return failx("image %s: layer %s is missing from the store",
+					     opt->rootfs, info.layers[i]);
+			if (add_lower(lower, size, path) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT)
+		return -1;
+	if (!is_directory(opt->rootfs) || !realpath(opt->rootfs, path))
+		return failx(
+		    "IMAGE %s: neither an imported image (see container image ls) nor a directory",
+		    opt->rootfs);
+	return add_lower(lower, size, path); /* a plain directory: read-only, like a layer */
+}
+
+/* STORE/containers/<id>/{upper,work,rootfs}. */
+static int make_container_dirs(struct image *img, const struct options *opt)
+{
+	char parent[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
+
+	if (path_join(parent, sizeof(parent), opt->store, CONTAINERS_DIR) < 0 ||
+	    mkdir_p(parent, 0700) < 0)
+		return fail("image store %s", parent);
+	if (path_join(img->dir, sizeof(img->dir), parent, opt->id) < 0 || mkdir(img->dir, 0700) < 0)
+		return fail("mkdir %s", img->dir);
+	img->created = true;
+	path_join(upper, sizeof(upper), img->dir, "upper");
+	path_join(work, sizeof(work), img->dir, "work");
+	path_join(img->rootfs, sizeof(img->rootfs), img->dir, "rootfs");
+	if (mkdir(upper, UPPER_MODE) < 0 || mkdir(work, 0700) < 0 ||
+	    mkdir(img->rootfs, UPPER_MODE) < 0)
+		return fail("mkdir in %s", img->dir);
+	size_t len = strlen(img->options);
+	if (snprintf(img->options + len, sizeof(img->options) - len, ",upperdir=%s,workdir=%s",
+		     upper, work) >= (int)(sizeof(img->options) - len))
+		return failx("%s: too many layers for one overlay mount", img->dir);
+	return 0;
+}
+
+int image_prepare(struct image *img, const struct options *opt)
+{
+	char lower[OVERLAY_OPTIONS_MAX] = "";
+
+	*img = (struct image){.keep = opt->keep};
+	if (find_layers(opt, lower, sizeof(lower)) < 0)
+		return -1;
+	snprintf(img->options, sizeof(img->options), "lowerdir=%s", lower);
+	return make_container_dirs(img, opt);
+}
+
+void mount_image(const struct image *img)
+{
+	/* Mounted in the child's own mount namespace: when the container
+	 * ends, the namespace and this mount go with it. The merged tree is
+	 * then what step03's pivot_root makes "/". */
+	if (mount("overlay", img->rootfs, "overlay", 0, img->options) < 0)
+		die_child("mount overlay on %s (%s)", img->rootfs, img->options);
+}
+
+void image_release(struct image *img)
+{
+	int saved = errno;
+
+	if (img->created && img->keep)
+		fprintf(stderr, "container: --keep: the container's writes are in %s/upper\n",
+			img->dir);
+	else if (img->created && remove_tree(AT_FDCWD, img->dir) < 0)
+		fail("remove %s", img->dir);
+	img->created = false;
+	errno = saved;
+}
+
+/* ---- container image import|ls|rm ---- */
+
+static int image_usage(void)
+{
+	return failx("usage: container image import [--root DIR] [--ref TAG] FILE NAME | "
+		     "image ls [--root DIR] | image rm [--root DIR] NAME");
+}
+
+int image_command(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"root", required_argument, 0, 'r'}, {"ref", required_argument, 0, 't'}, {0}};
+	const char *store = getenv("KOBAKO_ROOT") ? getenv("KOBAKO_ROOT") : DEFAULT_STORE,
+		   *ref = NULL;
+	const char *verb = argc >= 2 ? argv[1] : "";
+	int id, n;
+
+	opterr = 0;
+	optind = 2;
+	while ((id = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (id == '?' || id == ':')
+			return image_usage(), EXIT_RUNTIME;
+		*(id == 'r' ? &store : &ref) = optarg;
+	}
+	n = argc - optind;
+	require_root(); /* layers keep owners, devices and trusted.* xattrs */
+	if (strcmp(verb, "import") == 0 && n == 2)
+		return store_import(store, argv[optind], argv[optind + 1], ref) < 0 ? EXIT_RUNTIME
+										    : 0;
+	if (strcmp(verb, "ls") == 0 && n == 0 && !ref)
+		return store_list(store, stdout) < 0 ? EXIT_RUNTIME : 0;
+	if (strcmp(verb, "rm") == 0 && n == 1 && !ref)
+		return store_remove(store, argv[optind]) < 0 ? EXIT_RUNTIME : 0;
+	return image_usage(), EXIT_RUNTIME;
+}

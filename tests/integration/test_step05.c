@@ -1,0 +1,329 @@
+/* test_step05.c - step05_cgroups/container: memory, CPU and pids limits, the
+ * cgroup namespace, and no cgroup left behind on any exit path.
+ *
+ * Runs on whatever the machine has: cgroup v1 (or a hybrid with the
+ * controllers on v1) here, pure v2 in the VM (tests/check-v2.sh). Every
+ * cgroup goes beneath our own, in kobako-test/, removed at the end. */
+#include <bsd/string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cgroupfs.h"
+#include "common/path.h"
+#include "tests/harness.h"
+
+#define PARENT TEST_CGROUP_PARENT
+#define C5 "step05_cgroups/container run --cgroup-parent " PARENT
+/* dd reads into one 200 MiB buffer: every page of it is touched. */
+#define HOG "dd if=/dev/zero of=/dev/null bs=200M count=1"
+#define SPIN_SECONDS 2.0
+/* A busy loop for 2 s. Not as PID 1, which ignores timeout's SIGTERM. */
+#define SPIN "sh -c 'timeout 2 sh -c \"while :; do :; done\"; true'"
+#define SLEEPER "sh -c 'echo ready; exec sleep 1000'"
+#define CPU_LIMITED_MAX 0.40   /* CPU-s per wall second allowed with --cpus 0.25 */
+#define CPU_UNLIMITED_MIN 0.45 /* ... and at least this much without */
+
+static struct cgroup_layout layout;
+static char parent_dir[MAX_HIERARCHIES][PATH_MAX]; /* PARENT in each hierarchy */
+static struct run r;
+
+static bool is_v2(void)
+{
+	return layout.version == CGROUP_V2;
+}
+
+/* Where PARENT is in each hierarchy, the way the container resolves it. */
+static void find_parent_dirs(void)
+{
+	if (cgroup_detect(&layout) < 0)
+		exit(1);
+	for (size_t i = 0; i < layout.n; i++) {
+		if (cgroup_resolve(&layout.h[i], PARENT, "x") < 0)
+			exit(1);
+		strlcpy(parent_dir[i], layout.h[i].dir, sizeof(parent_dir[i]));
+		*strrchr(parent_dir[i], '/') = '\0';
+	}
+}
+
+/* The first container cgroup under PARENT in hierarchy i, or "" if none. */
+static void container_dir(size_t i, char *dir, size_t size)
+{
+	DIR *d = opendir(parent_dir[i]);
+	struct dirent *e;
+
+	dir[0] = '\0';
+	while (d && (e = readdir(d)))
+		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+			snprintf(dir, size, "%s/%s", parent_dir[i], e->d_name);
+			break;
+		}
+	if (d)
+		closedir(d);
+}
+
+/* Fails the test if any hierarchy has a cgroup left under PARENT. */
+static void assert_nothing_left(void)
+{
+	char dir[PATH_MAX];
+
+	for (size_t i = 0; i < layout.n; i++) {
+		container_dir(i, dir, sizeof(dir));
+		ck_assert_msg(dir[0] == '\0', "cgroup left behind: %s", dir);
+	}
+}
+
+/* "container: stats: peak memory 1.1M, CPU time 0.503s, peak pids 3" -> 0.503 */
+static double cpu_seconds(const char *err)
+{
+	const char *p = strstr(err, "CPU time ");
+	double s = -1;
+
+	ck_assert_msg(p && sscanf(p, "CPU time %lfs", &s) == 1, "no CPU time in: %s", err);
+	return s;
+}
+
+START_TEST(memory_hog_is_oom_killed)
+{
+	run(&r, C5 " --memory 32m %s " HOG, rootfs());
+	ck_assert_msg(r.code == 137, "exit %d: %s", r.code, r.err);
+	ck_assert_contains(r.err, "container killed: out of memory (limit 32.0M)\n");
+	assert_nothing_left();
+}
+END_TEST
+
+START_TEST(memory_hog_fits_in_512m)
+{
+	run(&r, C5 " --memory 512m --stats %s " HOG, rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_contains(r.err, "1+0 records out");
+	ck_assert_ptr_null(strstr(r.err, "out of memory"));
+	assert_nothing_left();
+}
+END_TEST
+
+START_TEST(fork_bomb_is_contained)
+{
+	time_t start = time(NULL);
+
+	/* Every `sleep &` is a process; the 20th fork fails, the shell gives
+	 * up, and as PID 1 takes its namespace with it, no sleep survives. */
+	run(&r, C5 " --pids-limit 20 --stats %s sh -c "
+		   "'n=0; while [ $n -lt 200 ]; do sleep 1000 & n=$((n+1)); done'", rootfs());
+	ck_assert_msg(r.code == 2, "exit %d: %s", r.code, r.err);
+	ck_assert_contains(r.err, "can't fork: Resource temporarily unavailable");
+	if (!strstr(r.err, "peak pids n/a")) /* pids.peak: Linux 6.13+ */
+		ck_assert_contains(r.err, "peak pids 20\n");
+	ck_assert_int_lt(time(NULL) - start, 30);
+	assert_nothing_left();
+	run(&r, "sleep 0 & sleep 0 & wait"); /* the host still forks */
+	ck_assert_int_eq(r.code, 0);
+}
+END_TEST
+
+START_TEST(cpu_quota_holds)
+{
+	run(&r, C5 " --cpus 0.25 --stats %s " SPIN, rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	double limited = cpu_seconds(r.err) / SPIN_SECONDS;
+	run(&r, C5 " --stats %s " SPIN, rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	double unlimited = cpu_seconds(r.err) / SPIN_SECONDS;
+	printf("CPU-s per wall second: %.3f with --cpus 0.25, %.3f without\n", limited, unlimited);
+	ck_assert_msg(limited < CPU_LIMITED_MAX && unlimited > CPU_UNLIMITED_MIN,
+		      "CPU-s per second: %.3f with --cpus 0.25, %.3f without", limited, unlimited);
+	assert_nothing_left();
+}
+END_TEST
+
+START_TEST(limits_are_in_the_files)
+{
+	const char *files = is_v2() ? "memory.max memory.swap.max pids.max cpu.max cpu.weight"
+				    : "memory/memory.limit_in_bytes pids/pids.max cpu/cpu.cfs_quota_us "
+				      "cpu/cpu.cfs_period_us cpu/cpu.shares";
+
+	run(&r, C5 " --memory 64m --pids-limit 30 --cpus 0.5 --cpu-shares 512 %s "
+		   "sh -c 'cd /sys/fs/cgroup && cat %s'", rootfs(), files);
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, is_v2() ? "67108864\n0\n30\n50000 100000\n59\n"
+					: "67108864\n30\n50000\n100000\n512\n");
+	assert_nothing_left();
+}
+END_TEST
+
+START_TEST(sees_itself_as_root)
+{
+	run(&r, C5 " --memory 64m %s sh -c 'cat /proc/self/cgroup; "
+		   "touch /sys/fs/cgroup/x 2>&1; "
+		   "cat /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/*/cgroup.procs 2>/dev/null'",
+	    rootfs());
+	/* Every line "N:CONTROLLERS:/" : no host path leaks in. */
+	for (char *line = r.out; *line && *line != 't'; line = strchr(line, '\n') + 1)
+		ck_assert_msg(strncmp(strchr(line, '\n') - 2, ":/", 2) == 0, "not at /: %s", r.out);
+	ck_assert_contains(r.out, "Read-only file system");
+	ck_assert_contains(r.out, "\n1\n"); /* its own cgroup holds its PID 1 (and the cat) */
+	assert_nothing_left();
+}
+END_TEST
+
+/* Start a shell command with stdout on a pipe; wait for its first line. */
+static pid_t spawn_until_ready(const char *fmt, ...)
+{
+	char cmd[4096], line[16] = "";
+	int fds[2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(98);
+	}
+	close(fds[1]);
+	ck_assert_int_gt(read(fds[0], line, sizeof(line) - 1), 0);
+	ck_assert_str_eq(line, "ready\n");
+	close(fds[0]);
+	return pid;
+}
+
+static int wait_code(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+START_TEST(gone_after_every_exit)
+{
+	char dir[PATH_MAX], procs[PATH_MAX + 16], *pids;
+
+	run(&r, C5 " --memory 64m %s true", rootfs());
+	ck_assert_int_eq(r.code, 0);
+	assert_nothing_left();
+	run(&r, C5 " --memory 64m %s false", rootfs());
+	ck_assert_int_eq(r.code, 1);
+	assert_nothing_left();
+	run(&r, C5 " --memory 64m %s /no/such/command", rootfs());
+	ck_assert_int_eq(r.code, 127);
+	assert_nothing_left();
+
+	/* SIGKILL of the container's PID 1, from the host. */
+	pid_t supervisor = spawn_until_ready("exec " C5 " --memory 64m %s " SLEEPER, rootfs());
+	container_dir(0, dir, sizeof(dir));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	ck_assert_ptr_nonnull(pids = slurp(procs));
+	ck_assert_int_eq(kill(atoi(pids), SIGKILL), 0);
+	free(pids);
+	ck_assert_int_eq(wait_code(supervisor), 128 + SIGKILL);
+	assert_nothing_left();
+
+	/* SIGTERM of the supervisor: forwarded, the container ends, cleanup runs. */
+	supervisor = spawn_until_ready("exec " C5 " --init --memory 64m %s " SLEEPER, rootfs());
+	ck_assert_int_eq(kill(supervisor, SIGTERM), 0);
+	ck_assert_int_eq(wait_code(supervisor), 128 + SIGTERM);
+	assert_nothing_left();
+}
+END_TEST
+
+/* One bad input: exit 125, one line naming it, no cgroup and no mount left. */
+static void expect_125(const char *options, const char *message)
+{
+	char *before = mount_snapshot();
+
+	run(&r, C5 " %s %s true", options, rootfs());
+	ck_assert_msg(r.code == 125, "%s: exit %d, stderr %s", options, r.code, r.err);
+	ck_assert_contains(r.err, message);
+	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+	char *after = mount_snapshot();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	assert_nothing_left();
+}
+
+START_TEST(bad_input)
+{
+	expect_125("--memory abc", "--memory abc: not a positive size");
+	expect_125("--memory -5m", "--memory -5m: not a positive size");
+	expect_125("--memory 0", "--memory 0: not a positive size");
+	expect_125("--memory 99999999999999g", "--memory 99999999999999g: too large");
+	expect_125("--cpus 0", "--cpus 0: must be a number");
+	expect_125("--cpus -1", "--cpus -1: must be a number");
+	expect_125("--cpus 1e9", "--cpus 1e9: must be a number");
+	expect_125("--pids-limit 0", "--pids-limit 0: must be an integer");
+	expect_125("--memory 64m --memory-swap 32m", "--memory-swap must be at least --memory");
+	expect_125("--cgroup-parent ../escape", "must not contain '..'");
+}
+END_TEST
+
+START_TEST(missing_controller)
+{
+	/* In a mount namespace of its own, hide the pids controller: v1 by
+	 * unmounting its hierarchy, v2 by unmounting the whole cgroup2 tree. */
+	const char *hide = is_v2() ? layout.h[0].mount : cgroup_hierarchy_of(&layout, CTRL_PIDS)->mount;
+
+	run(&r, "unshare -m sh -c 'umount -l %s && exec " C5 " --pids-limit 20 %s true'", hide, rootfs());
+	ck_assert_msg(r.code == 125, "exit %d: %s", r.code, r.err);
+	ck_assert_contains(r.err, is_v2() ? "container: cgroup: none mounted"
+					  : "container: --pids-limit: no pids controller here");
+	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+	assert_nothing_left();
+}
+END_TEST
+
+/* v2 only: a cgroup with processes of its own cannot hand controllers down. */
+START_TEST(no_internal_processes_explained)
+{
+	struct hierarchy busy = {.created = true};
+
+	if (!is_v2())
+		return; /* v1 has no such rule */
+	/* A shell alone in PARENT/busy, so its own cgroup has a process, runs
+	 * the container with a parent relative to that cgroup. */
+	ck_assert_int_eq(path_join(busy.dir, sizeof(busy.dir), parent_dir[0], "busy"), 0);
+	ck_assert_int_eq(mkdir_p(busy.dir, 0755), 0);
+	run(&r, "sh -c 'echo $$ > %s/cgroup.procs && exec " C5 " --memory 64m %s true'", busy.dir,
+	    rootfs());
+	ck_assert_msg(r.code == 125, "exit %d: %s", r.code, r.err);
+	ck_assert_contains(r.err, "has processes of its own");
+	ck_assert_contains(r.err, "no-internal-processes rule");
+	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+	ck_assert_int_eq(cgroup_remove(&busy), 0);
+	assert_nothing_left();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("step05_cgroups");
+	TCase *tc = tcase_create("step05");
+	int status;
+
+	find_parent_dirs();
+	printf("cgroup %s: %s ...\n", is_v2() ? "v2" : "v1", parent_dir[0]);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, memory_hog_is_oom_killed);
+	tcase_add_test(tc, memory_hog_fits_in_512m);
+	tcase_add_test(tc, fork_bomb_is_contained);
+	tcase_add_test(tc, cpu_quota_holds);
+	tcase_add_test(tc, limits_are_in_the_files);
+	tcase_add_test(tc, sees_itself_as_root);
+	tcase_add_test(tc, gone_after_every_exit);
+	tcase_add_test(tc, bad_input);
+	tcase_add_test(tc, missing_controller);
+	tcase_add_test(tc, no_internal_processes_explained);
+	suite_add_tcase(s, tc);
+	status = run_integration_suite(s); /* it removes PARENT in the end */
+	return status;
+}

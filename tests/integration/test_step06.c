@@ -1,0 +1,275 @@
+/* test_step06.c - step06_rootfs/container: images imported into a store and
+ * run on an overlayfs; copy-on-write; --keep; one-line errors. Every test
+ * uses a fresh --root store below /tmp, never /var/lib/kobako. */
+#include <bsd/string.h>
+#include <archive.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/image_extract.h"
+#include "tests/fixtures.h"
+#include "tests/harness.h"
+
+#define BIN "step06_rootfs/container"
+
+/* One scratch directory per test case, removed at the end even when a test
+ * fails (an unchecked fixture runs in the parent); a fresh store/ and work/
+ * in it for every test. Never /var/lib/kobako. */
+static char base[64], store[96], work[96];
+static struct run r;
+
+static void make_base(void)
+{
+	strlcpy(base, "/tmp/kobako-image-test-XXXXXX", sizeof(base));
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	snprintf(store, sizeof(store), "%s/store", base);
+	snprintf(work, sizeof(work), "%s/work", base);
+}
+
+static void remove_base(void)
+{
+	remove_tree(AT_FDCWD, base);
+}
+
+static void setup(void)
+{
+	ck_assert_int_eq(remove_tree(AT_FDCWD, store), 0);
+	ck_assert_int_eq(remove_tree(AT_FDCWD, work), 0);
+	ck_assert_int_eq(mkdir(store, 0700), 0);
+	ck_assert_int_eq(mkdir(work, 0700), 0);
+}
+
+/* `container image import --root STORE FILE NAME [--ref REF]`, must work. */
+static void import(const char *file, const char *name, const char *ref)
+{
+	run(&r, BIN " image import --root %s %s %s%s%s", store, file, name, ref ? " --ref " : "",
+	    ref ? ref : "");
+	ck_assert_msg(r.code == 0, "import %s: exit %d: %s", file, r.code, r.err);
+}
+
+static void import_busybox(void)
+{
+	char tar[PATH_MAX];
+
+	snprintf(tar, sizeof(tar), "%s/build/images/busybox.tar", top());
+	import(tar, "busybox", NULL);
+}
+
+/* Exit 125 and exactly one line on stderr containing message. */
+static void expect_125(const char *message)
+{
+	ck_assert_msg(r.code == 125, "exit %d, stderr %s", r.code, r.err);
+	ck_assert_contains(r.err, message);
+	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+}
+
+static int entries(const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, NULL);
+
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	if (n >= 0)
+		free(names);
+	return n < 0 ? 0 : n - 2;
+}
+
+START_TEST(runs_imported_tarball)
+{
+	char *before = mount_snapshot(), containers[PATH_MAX];
+
+	import_busybox();
+	run(&r, BIN " run --root %s busybox /bin/cat /etc/os-release", store);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_contains(r.out, "kobako busybox");
+	run(&r, BIN " run --root %s busybox /bin/sh -c 'grep -c \" / overlay \" /proc/mounts'",
+	    store);
+	ck_assert_str_eq(r.out, "1\n"); /* "/" is an overlayfs */
+	char *after = mount_snapshot();
+	ck_assert_str_eq(before, after); /* the overlay died with the container */
+	snprintf(containers, sizeof(containers), "%s/containers", store);
+	ck_assert_int_eq(entries(containers), 0); /* --rm is the default */
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* The two-layer image: upper os-release, deleted file, opaque directory. */
+static void check_two_layers(const char *image)
+{
+	run(&r, BIN " run --root %s %s /bin/cat /etc/os-release", store, image);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_str_eq(r.out, "NAME=\"fixture upper\"\n");
+	run(&r, BIN " run --root %s %s /bin/cat /etc/deleteme", store, image);
+	ck_assert_int_ne(r.code, 0); /* the whiteout hides it */
+	run(&r, BIN " run --root %s %s /bin/ls /data", store, image);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_str_eq(r.out, "c\n"); /* opaque: a and b of the lower layer are gone */
+}
+
+START_TEST(runs_oci_layout)
+{
+	struct layout l = {0};
+	char tar[PATH_MAX];
+
+	make_oci(&l, ARCHIVE_FILTER_GZIP, true);
+	layout_write_dir(&l, work);
+	import(work, "oci-dir", "v1");
+	check_two_layers("oci-dir");
+	snprintf(tar, sizeof(tar), "%s/oci.tar", work);
+	layout_write_tar(&l, tar);
+	import(tar, "oci-tar", "v1");
+	check_two_layers("oci-tar");
+	layout_free(&l);
+}
+END_TEST
+
+START_TEST(runs_docker_save)
+{
+	struct layout l = {0};
+	char tar[PATH_MAX];
+
+	make_docker_save(&l);
+	snprintf(tar, sizeof(tar), "%s/docker.tar", work);
+	layout_write_tar(&l, tar);
+	import(tar, "fixture", NULL);
+	check_two_layers("fixture");
+	layout_free(&l);
+}
+END_TEST
+
+START_TEST(copy_on_write)
+{
+	char layer[PATH_MAX];
+
+	import_busybox();
+	run(&r,
+	    BIN " run --root %s busybox /bin/sh -c 'echo one > /written && echo changed >> "
+		"/etc/os-release && cat /written'",
+	    store);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_str_eq(r.out, "one\n");
+	run(&r, BIN " run --root %s busybox /bin/sh -c 'cat /etc/os-release; cat /written'", store);
+	ck_assert_int_ne(r.code, 0); /* a second container never sees the first one's writes */
+	ck_assert_ptr_null(strstr(r.out, "changed"));
+	run(&r, "ls %s/layers/sha256/", store);
+	snprintf(layer, sizeof(layer), "%s/layers/sha256/%.64s", store, r.out);
+	run(&r, "test ! -e %s/written && ! grep -q changed %s/etc/os-release", layer, layer);
+	ck_assert_int_eq(r.code, 0); /* the image's layer never changes */
+}
+END_TEST
+
+START_TEST(keep_keeps_upper_layer)
+{
+	char *at, upper[PATH_MAX];
+
+	import_busybox();
+	run(&r, BIN " run --root %s --keep busybox /bin/sh -c 'echo kept > /written'", store);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_contains(r.err, "--keep: the container's writes are in ");
+	at = strstr(r.err, " are in ") + strlen(" are in ");
+	strlcpy(upper, at, sizeof(upper));
+	upper[strcspn(upper, "\n")] = '\0';
+	ck_assert_contains(upper, store);
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s/written", upper);
+	char *text = slurp(path);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_str_eq(text, "kept\n");
+	free(text);
+}
+END_TEST
+
+START_TEST(directory_is_read_only_lower)
+{
+	char marker[PATH_MAX];
+
+	snprintf(marker, sizeof(marker), "%s/kobako-step06-%d", rootfs(), getpid());
+	run(&r,
+	    BIN " run --root %s %s /bin/sh -c 'echo x > /kobako-step06-%d && cat /etc/os-release'",
+	    store, rootfs(), getpid());
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_contains(r.out, "kobako busybox");
+	ck_assert_int_eq(access(marker, F_OK), -1); /* the directory is untouched */
+}
+END_TEST
+
+START_TEST(image_ls_and_rm)
+{
+	import_busybox();
+	run(&r, BIN " image ls --root %s", store);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_contains(r.out, "NAME");
+	ck_assert_contains(r.out, "busybox");
+	run(&r, BIN " image rm --root %s busybox", store);
+	ck_assert_int_eq(r.code, 0);
+	run(&r, BIN " image ls --root %s", store);
+	ck_assert_ptr_null(strstr(r.out, "busybox"));
+	run(&r, BIN " image rm --root %s busybox", store);
+	expect_125("image busybox: no such image");
+}
+END_TEST
+
+START_TEST(errors_are_one_line)
+{
+	char path[PATH_MAX];
+
+	run(&r, BIN " run --root %s nosuchimage /bin/true", store);
+	expect_125("IMAGE nosuchimage: neither an imported image");
+	run(&r, BIN " image import --root %s /no/such.tar x", store);
+	expect_125("/no/such.tar: No such file or directory");
+	snprintf(path, sizeof(path), "%s/notes.txt", work);
+	run(&r, "echo 'not a tarball' > %s && " BIN " image import --root %s %s x", path, store,
+	    path);
+	expect_125(path);
+	run(&r, BIN " image frobnicate --root %s", store);
+	expect_125("usage: container image");
+	run(&r, "KOBAKO_ROOT=%s " BIN " image ls", store); /* KOBAKO_ROOT works too */
+	ck_assert_int_eq(r.code, 0);
+	snprintf(path, sizeof(path), "%s/images", store);
+	ck_assert_int_eq(entries(path), 0);
+}
+END_TEST
+
+START_TEST(flipped_byte_exit_125)
+{
+	struct layout l = {0};
+
+	make_oci(&l, ARCHIVE_FILTER_NONE, false);
+	layout_write_dir(&l, work);
+	char blob[PATH_MAX];
+	snprintf(blob, sizeof(blob), "%s/%s", work, l.files[3].path); /* the upper layer */
+	flip_byte(blob, 600); /* in the first file's contents, after its 512-byte header */
+	run(&r, BIN " image import --root %s %s broken", store, work);
+	expect_125("digest mismatch");
+	ck_assert_contains(r.err, l.files[3].path);
+	run(&r, BIN " image ls --root %s", store);
+	ck_assert_ptr_null(strstr(r.out, "broken"));
+	layout_free(&l);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("step06_rootfs");
+	TCase *tc = tcase_create("step06");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, make_base, remove_base);
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, runs_imported_tarball);
+	tcase_add_test(tc, runs_oci_layout);
+	tcase_add_test(tc, runs_docker_save);
+	tcase_add_test(tc, copy_on_write);
+	tcase_add_test(tc, keep_keeps_upper_layer);
+	tcase_add_test(tc, directory_is_read_only_lower);
+	tcase_add_test(tc, image_ls_and_rm);
+	tcase_add_test(tc, errors_are_one_line);
+	tcase_add_test(tc, flipped_byte_exit_125);
+	suite_add_tcase(s, tc);
+	return run_integration_suite(s);
+}
