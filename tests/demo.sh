@@ -68,6 +68,36 @@ step04() {
 	[ -n "$had_bridge" ] || ip link delete kobako0
 }
 
+step05() {
+	title "step05_cgroups: limits on memory and processes"
+	say "a memory hog (dd with a 200 MiB buffer) under --memory 32m:"
+	step05_cgroups/container run --net none --memory 32m $R dd if=/dev/zero of=/dev/null bs=200M count=1
+	say "exit $? (128 + SIGKILL); the same hog under --memory 512m:"
+	step05_cgroups/container run --net none --memory 512m --stats $R dd if=/dev/zero of=/dev/null bs=200M count=1 2>&1 | tail -1
+	say "a fork bomb under --pids-limit 20: the host is not affected"
+	step05_cgroups/container run --net none --pids-limit 20 --stats $R /bin/sh -c \
+		'for i in $(seq 40); do sleep 1 & done 2>&1 | tail -1; wait' 2>&1 | tail -2
+	say "its own cgroup is its \"/\" (cgroup namespace):"
+	side_by_side "grep -E '^0::|memory' /proc/self/cgroup" \
+		"step05_cgroups/container run --net none $R grep -E '^0::|memory' /proc/self/cgroup"
+}
+
+step06() {
+	title "step06_rootfs: an image is just a filesystem"
+	store=$(mktemp -d)
+	say "import the busybox tarball (made by make rootfs) as an image:"
+	step06_rootfs/container image import --root "$store" build/images/busybox.tar busybox
+	step06_rootfs/container image ls --root "$store"
+	say "run it, write a file inside, keep the container's upper layer:"
+	step06_rootfs/container run --net none --root "$store" --keep busybox /bin/sh -c 'echo hi > /hello; cat /etc/os-release | head -1'
+	say "the image's layer is unchanged; the write is in the upper layer only:"
+	say "  layer: $(ls "$store"/layers/sha256/*/hello 2>&1 | sed 's|.*: ||')"
+	say "  upper: $(cd "$store" && ls containers/*/upper/)"
+	side_by_side "uname -r" "step06_rootfs/container run --net none --root $store busybox /bin/uname -r"
+	say "(the same kernel: an image brings a filesystem, not an operating system)"
+	rm -rf "$store"
+}
+
 for s in step01 step02 step03 step04 step05 step06; do
 	dir=$(ls -d ${s}_* 2>/dev/null | head -1)
 	[ -n "$dir" ] && have "$dir" && command -v "$s" >/dev/null 2>&1 && "$s"
