@@ -44,7 +44,7 @@ DEB_PACKAGES := build-essential pkg-config check libbsd-dev libarchive-dev \
 	iproute2 util-linux clang clang-format
 
 .SECONDARY:
-.PHONY: all deps deps-vm rootfs check check-unit demo diffs clean install format bench check-tutorial check-v2
+.PHONY: all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2
 all: $(CONTAINERS)
 
 $(B)/%.o: %.c
@@ -97,6 +97,12 @@ check-tutorial: all rootfs
 	B=$(B) sh tests/check-tutorial.sh
 check-unit: $(UNIT_TESTS)
 	sh tests/run-all.sh $(UNIT_TESTS)
+
+# Debian (another release than the host's) from debootstrap, run by step06.
+# Needs the Debian mirror; about 35 s; not part of `make check`.
+check-distro: deps all
+	@command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap
+	sh tests/check-distro.sh
 
 # ---- the guided tour ----
 demo: deps all rootfs
