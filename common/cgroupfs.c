@@ -18,8 +18,8 @@
 #include "file.h"
 #include "path.h"
 
-#define RMDIR_TRIES 100      /* EBUSY retries of rmdir ... */
-#define RMDIR_RETRY_MS 10    /* ... this far apart: at most a second in all */
+#define RMDIR_TRIES 100 /* EBUSY retries of rmdir ... */
+#define RMDIR_RETRY_MS 10 /* ... this far apart: at most a second in all */
 #define CGROUP_DIR_MODE 0755
 #define CONTROL_TEXT_MAX 1024 /* cgroup.controllers, a number, a key line */
 
@@ -147,7 +147,8 @@ int cgroup_detect_from(struct cgroup_layout *l, FILE *mountinfo, FILE *self_cgro
 
 int cgroup_detect(struct cgroup_layout *l)
 {
-	FILE *mountinfo = fopen("/proc/self/mountinfo", "re"), *self = fopen("/proc/self/cgroup", "re");
+	FILE *mountinfo = fopen("/proc/self/mountinfo", "re"),
+	     *self = fopen("/proc/self/cgroup", "re");
 	char available[CONTROL_TEXT_MAX], path[PATH_MAX];
 	int ok = -1;
 
@@ -182,8 +183,9 @@ int cgroup_resolve(struct hierarchy *h, const char *parent, const char *id)
 	char parent_path[PATH_MAX], path[PATH_MAX];
 	size_t root_len = strcmp(h->mount_root, "/") == 0 ? 0 : strlen(h->mount_root);
 
-	if ((parent[0] == '/' ? strlcpy(parent_path, parent, sizeof(parent_path)) >= sizeof(parent_path)
-			      : path_join(parent_path, sizeof(parent_path), h->own, parent) < 0) ||
+	if ((parent[0] == '/'
+		 ? strlcpy(parent_path, parent, sizeof(parent_path)) >= sizeof(parent_path)
+		 : path_join(parent_path, sizeof(parent_path), h->own, parent) < 0) ||
 	    path_join(path, sizeof(path), parent_path, id) < 0) {
 		errno = ENAMETOOLONG;
 		return fail("--cgroup-parent %s", parent);
@@ -213,13 +215,16 @@ static int delegate(const char *dir, unsigned controllers)
 		if (!(controllers & CTRL_BIT(c)) || has_word(enabled, name, " "))
 			continue;
 		if (!has_word(offered, name, " "))
-			return failx("cgroup v2: no %s controller in %s/cgroup.controllers", name, dir);
+			return failx("cgroup v2: no %s controller in %s/cgroup.controllers", name,
+				     dir);
 		if (write_file(path, "+%s", name) == 0)
 			continue;
 		if (errno == EBUSY)
-			return failx("cgroup v2: %s has processes of its own, so it cannot hand the %s "
-				     "controller to child cgroups (the no-internal-processes rule); "
-				     "use an absolute --cgroup-parent such as /kobako", dir, name);
+			return failx(
+			    "cgroup v2: %s has processes of its own, so it cannot hand the %s "
+			    "controller to child cgroups (the no-internal-processes rule); "
+			    "use an absolute --cgroup-parent such as /kobako",
+			    dir, name);
 		return fail("cgroup v2: enable %s in %s", name, path);
 	}
 	return 0;
@@ -265,8 +270,8 @@ static void kill_all(const char *dir)
 	int pid;
 
 	/* v2 (Linux 5.14+): one write kills the whole cgroup, forks included. */
-	if (cgroup_has(dir, "cgroup.kill") && path_join(path, sizeof(path), dir, "cgroup.kill") == 0 &&
-	    write_file(path, "1") == 0)
+	if (cgroup_has(dir, "cgroup.kill") &&
+	    path_join(path, sizeof(path), dir, "cgroup.kill") == 0 && write_file(path, "1") == 0)
 		return;
 	if (path_join(path, sizeof(path), dir, "cgroup.procs") < 0 || !(procs = fopen(path, "re")))
 		return;
@@ -373,16 +378,17 @@ void cgroup_read_usage(struct cgroup_layout *l, struct cgroup_usage *u)
 	*u = (struct cgroup_usage){0};
 	if (l->version == CGROUP_V2) {
 		const char *dir = l->h[0].dir; /* one tree; cpu.stat is always there */
-		u->has_oom_kills = cgroup_read_key(dir, "memory.events", "oom_kill", &u->oom_kills) == 0;
+		u->has_oom_kills =
+		    cgroup_read_key(dir, "memory.events", "oom_kill", &u->oom_kills) == 0;
 		u->has_memory_peak = cgroup_read_number(dir, "memory.peak", &u->memory_peak) == 0;
 		u->has_cpu = cgroup_read_key(dir, "cpu.stat", "usage_usec", &u->cpu_usec) == 0;
 		u->has_pids_peak = cgroup_read_number(dir, "pids.peak", &u->pids_peak) == 0;
 		return;
 	}
 	u->has_oom_kills =
-		mem && cgroup_read_key(mem->dir, "memory.oom_control", "oom_kill", &u->oom_kills) == 0;
+	    mem && cgroup_read_key(mem->dir, "memory.oom_control", "oom_kill", &u->oom_kills) == 0;
 	u->has_memory_peak =
-		mem && cgroup_read_number(mem->dir, "memory.max_usage_in_bytes", &u->memory_peak) == 0;
+	    mem && cgroup_read_number(mem->dir, "memory.max_usage_in_bytes", &u->memory_peak) == 0;
 	u->has_cpu = cpu && cgroup_read_number(cpu->dir, "cpuacct.usage", &u->cpu_usec) == 0;
 	u->cpu_usec /= 1000; /* v1 counts nanoseconds */
 	u->has_pids_peak = pids && cgroup_read_number(pids->dir, "pids.peak", &u->pids_peak) == 0;

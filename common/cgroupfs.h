@@ -29,13 +29,13 @@ extern const char *const CONTROLLER_NAME[N_CONTROLLERS]; /* "memory", "cpu", ...
 
 /* One mounted cgroup hierarchy, and the container's directory in it. */
 struct hierarchy {
-	char mount[PATH_MAX];      /* mount point: /sys/fs/cgroup, /sys/fs/cgroup/memory */
+	char mount[PATH_MAX]; /* mount point: /sys/fs/cgroup, /sys/fs/cgroup/memory */
 	char mount_root[PATH_MAX]; /* the cgroup seen at the mount point, "/" usually */
-	char options[256];         /* v1 mount options naming its controllers: "cpu,cpuacct" */
-	unsigned controllers;      /* CTRL_BIT()s it offers (v2: in the root's cgroup.controllers) */
-	char own[PATH_MAX];        /* our own cgroup in it, from /proc/self/cgroup */
-	char dir[PATH_MAX];        /* the container's cgroup directory, once resolved */
-	bool created;              /* we made dir: we remove it */
+	char options[256]; /* v1 mount options naming its controllers: "cpu,cpuacct" */
+	unsigned controllers; /* CTRL_BIT()s it offers (v2: in the root's cgroup.controllers) */
+	char own[PATH_MAX]; /* our own cgroup in it, from /proc/self/cgroup */
+	char dir[PATH_MAX]; /* the container's cgroup directory, once resolved */
+	bool created; /* we made dir: we remove it */
 };
 
 struct cgroup_layout {
@@ -77,7 +77,7 @@ bool cgroup_has(const char *dir, const char *file);
 /* Write the formatted value into dir/file in one write(2). 0, or -1 with a
  * message naming the file and the value. */
 int cgroup_write(const char *dir, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* A file of one number; "max" reads as UINT64_MAX. 0, or -1 with errno. */
 int cgroup_read_number(const char *dir, const char *file, uint64_t *value);
 /* A flat-keyed file ("oom_kill 1\n..."): the value of key. 0, or -1 with errno
@@ -88,9 +88,9 @@ int cgroup_read_key(const char *dir, const char *file, const char *key, uint64_t
  * or layout does not count it. */
 struct cgroup_usage {
 	bool has_oom_kills, has_memory_peak, has_cpu, has_pids_peak;
-	uint64_t oom_kills;   /* processes the OOM killer killed in the cgroup */
+	uint64_t oom_kills; /* processes the OOM killer killed in the cgroup */
 	uint64_t memory_peak; /* bytes */
-	uint64_t cpu_usec;    /* user + system CPU time, microseconds */
+	uint64_t cpu_usec; /* user + system CPU time, microseconds */
 	uint64_t pids_peak;
 };
 /* v2: memory.events, memory.peak, cpu.stat, pids.peak. v1: memory.oom_control,

@@ -15,17 +15,32 @@
 #include <unistd.h>
 
 #include "die.h"
-#include "path.h"
 #include "parse.h"
+#include "path.h"
 
 #define MAX_MEMORY (1ULL << 50) /* 1 PiB: anything above is a typo */
-#define MAX_PIDS (1LL << 22)    /* the kernel's PID_MAX_LIMIT */
+#define MAX_PIDS (1LL << 22) /* the kernel's PID_MAX_LIMIT */
 
 enum option_id {
-	OPT_HELP = 'H', OPT_HOSTNAME = 'h', OPT_VOLUME = 'v', OPT_PUBLISH = 'p',
-	OPT_INIT = 256, OPT_READ_ONLY, OPT_NET, OPT_SUBNET, OPT_IP, OPT_MEMORY,
-	OPT_MEMORY_SWAP, OPT_CPUS, OPT_CPU_SHARES, OPT_PIDS_LIMIT,
-	OPT_CGROUP_PARENT, OPT_STATS, OPT_KEEP, OPT_RM, OPT_ROOT,
+	OPT_HELP = 'H',
+	OPT_HOSTNAME = 'h',
+	OPT_VOLUME = 'v',
+	OPT_PUBLISH = 'p',
+	OPT_INIT = 256,
+	OPT_READ_ONLY,
+	OPT_NET,
+	OPT_SUBNET,
+	OPT_IP,
+	OPT_MEMORY,
+	OPT_MEMORY_SWAP,
+	OPT_CPUS,
+	OPT_CPU_SHARES,
+	OPT_PIDS_LIMIT,
+	OPT_CGROUP_PARENT,
+	OPT_STATS,
+	OPT_KEEP,
+	OPT_RM,
+	OPT_ROOT,
 };
 
 /* Every option of every step; `step` is the first step that has it. */
@@ -34,29 +49,47 @@ static const struct option_info {
 	int step;
 	const char *arg, *help;
 } OPTIONS[] = {
-	{{"help", no_argument, 0, OPT_HELP}, 1, "", "show this help"},
-	{{"hostname", required_argument, 0, OPT_HOSTNAME}, 2, "NAME", "hostname (default: the short id)"},
-	{{"init", no_argument, 0, OPT_INIT}, 2, "", "run a tiny init as PID 1"},
-	{{"volume", required_argument, 0, OPT_VOLUME}, 3, "HOST:DEST[:ro]", "bind-mount HOST at DEST"},
-	{{"read-only", no_argument, 0, OPT_READ_ONLY}, 3, "", "mount the root read-only"},
-	{{"net", required_argument, 0, OPT_NET}, 4, "bridge|none|host", "network (default: bridge)"},
-	{{"subnet", required_argument, 0, OPT_SUBNET}, 4, "CIDR", "bridge subnet (default: " DEFAULT_SUBNET ")"},
-	{{"ip", required_argument, 0, OPT_IP}, 4, "ADDR", "fixed address in the subnet"},
-	{{"publish", required_argument, 0, OPT_PUBLISH}, 4, "[ADDR:]PORT:PORT", "publish a TCP port"},
-	{{"memory", required_argument, 0, OPT_MEMORY}, 5, "SIZE", "memory limit (64m, 1g)"},
-	{{"memory-swap", required_argument, 0, OPT_MEMORY_SWAP}, 5, "SIZE", "memory+swap limit, -1 unlimited"},
-	{{"cpus", required_argument, 0, OPT_CPUS}, 5, "N.NN", "CPU limit in CPUs (0.5)"},
-	{{"cpu-shares", required_argument, 0, OPT_CPU_SHARES}, 5, "N", "relative CPU weight (2..262144)"},
-	{{"pids-limit", required_argument, 0, OPT_PIDS_LIMIT}, 5, "N", "most processes at once"},
-	{{"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT}, 5, "PATH", "parent cgroup (default: " DEFAULT_CGROUP_PARENT ")"},
-	{{"stats", no_argument, 0, OPT_STATS}, 5, "", "print peak memory, CPU time, pids at exit"},
-	{{"keep", no_argument, 0, OPT_KEEP}, 6, "", "keep the container's upper layer"},
-	{{"rm", no_argument, 0, OPT_RM}, 6, "", "remove the upper layer at exit (default)"},
-	{{"root", required_argument, 0, OPT_ROOT}, 6, "DIR", "image store (default: " DEFAULT_STORE ")"},
+    {{"help", no_argument, 0, OPT_HELP}, 1, "", "show this help"},
+    {{"hostname", required_argument, 0, OPT_HOSTNAME},
+     2,
+     "NAME",
+     "hostname (default: the short id)"},
+    {{"init", no_argument, 0, OPT_INIT}, 2, "", "run a tiny init as PID 1"},
+    {{"volume", required_argument, 0, OPT_VOLUME}, 3, "HOST:DEST[:ro]", "bind-mount HOST at DEST"},
+    {{"read-only", no_argument, 0, OPT_READ_ONLY}, 3, "", "mount the root read-only"},
+    {{"net", required_argument, 0, OPT_NET}, 4, "bridge|none|host", "network (default: bridge)"},
+    {{"subnet", required_argument, 0, OPT_SUBNET},
+     4,
+     "CIDR",
+     "bridge subnet (default: " DEFAULT_SUBNET ")"},
+    {{"ip", required_argument, 0, OPT_IP}, 4, "ADDR", "fixed address in the subnet"},
+    {{"publish", required_argument, 0, OPT_PUBLISH}, 4, "[ADDR:]PORT:PORT", "publish a TCP port"},
+    {{"memory", required_argument, 0, OPT_MEMORY}, 5, "SIZE", "memory limit (64m, 1g)"},
+    {{"memory-swap", required_argument, 0, OPT_MEMORY_SWAP},
+     5,
+     "SIZE",
+     "memory+swap limit, -1 unlimited"},
+    {{"cpus", required_argument, 0, OPT_CPUS}, 5, "N.NN", "CPU limit in CPUs (0.5)"},
+    {{"cpu-shares", required_argument, 0, OPT_CPU_SHARES},
+     5,
+     "N",
+     "relative CPU weight (2..262144)"},
+    {{"pids-limit", required_argument, 0, OPT_PIDS_LIMIT}, 5, "N", "most processes at once"},
+    {{"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT},
+     5,
+     "PATH",
+     "parent cgroup (default: " DEFAULT_CGROUP_PARENT ")"},
+    {{"stats", no_argument, 0, OPT_STATS}, 5, "", "print peak memory, CPU time, pids at exit"},
+    {{"keep", no_argument, 0, OPT_KEEP}, 6, "", "keep the container's upper layer"},
+    {{"rm", no_argument, 0, OPT_RM}, 6, "", "remove the upper layer at exit (default)"},
+    {{"root", required_argument, 0, OPT_ROOT},
+     6,
+     "DIR",
+     "image store (default: " DEFAULT_STORE ")"},
 };
 #define N_OPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
 
-static const char *STEP_NAMES[] = {"", "step01_chroot", "step02_uts_pid", "step03_mount",
+static const char *STEP_NAMES[] = {"",		 "step01_chroot",  "step02_uts_pid", "step03_mount",
 				   "step04_net", "step05_cgroups", "step06_rootfs"};
 
 static void print_help(int step)
@@ -72,7 +105,8 @@ static void print_help(int step)
 		if (o->step > step)
 			continue;
 		if (letter < 128 && letter != OPT_HELP) /* has a short form: -v */
-			snprintf(left, sizeof(left), "-%c, --%s %s", letter, o->getopt.name, o->arg);
+			snprintf(left, sizeof(left), "-%c, --%s %s", letter, o->getopt.name,
+				 o->arg);
 		else
 			snprintf(left, sizeof(left), "    --%s %s", o->getopt.name, o->arg);
 		printf("  %-36s %s\n", left, o->help);
@@ -187,8 +221,9 @@ static void set_size(const char *name, const char *text, uint64_t *bytes)
 {
 	if (parse_size(text, bytes) < 0 || *bytes == 0 || *bytes > MAX_MEMORY)
 		diex("%s %s: %s", name, text,
-		     errno == ERANGE || *bytes > MAX_MEMORY ? "too large"
-							    : "not a positive size (use 64m, 1g, ...)");
+		     errno == ERANGE || *bytes > MAX_MEMORY
+			 ? "too large"
+			 : "not a positive size (use 64m, 1g, ...)");
 }
 
 static void set_cpus(struct options *opt, const char *text)
@@ -196,10 +231,12 @@ static void set_cpus(struct options *opt, const char *text)
 	long long max = 1000LL * get_nprocs();
 
 	if (parse_millis(text, max, &opt->cpu_millis) < 0 || opt->cpu_millis < 10)
-		diex("--cpus %s: must be a number from 0.01 to %lld (CPUs available)", text, max / 1000);
+		diex("--cpus %s: must be a number from 0.01 to %lld (CPUs available)", text,
+		     max / 1000);
 }
 
-static void set_number(const char *name, const char *text, long long min, long long max, long long *value)
+static void set_number(const char *name, const char *text, long long min, long long max,
+		       long long *value)
 {
 	if (parse_int(text, min, max, value) < 0)
 		diex("%s %s: must be an integer from %lld to %lld", name, text, min, max);
@@ -225,14 +262,19 @@ static void set_option(struct options *opt, int id, char *arg)
 	case OPT_VOLUME: add_volume(opt, arg); break;
 	case OPT_READ_ONLY: opt->read_only = true; break;
 	case OPT_NET:
-		if (strcmp(arg, "bridge") == 0) opt->net = NET_BRIDGE;
-		else if (strcmp(arg, "none") == 0) opt->net = NET_NONE;
-		else if (strcmp(arg, "host") == 0) opt->net = NET_HOST;
-		else diex("--net %s: expected bridge, none or host", arg);
+		if (strcmp(arg, "bridge") == 0)
+			opt->net = NET_BRIDGE;
+		else if (strcmp(arg, "none") == 0)
+			opt->net = NET_NONE;
+		else if (strcmp(arg, "host") == 0)
+			opt->net = NET_HOST;
+		else
+			diex("--net %s: expected bridge, none or host", arg);
 		break;
 	case OPT_SUBNET:
 		if (parse_cidr(arg, &opt->subnet, &opt->prefix) < 0)
-			diex("--subnet %s: expected a network like 10.213.0.0/24 (prefix 8-30)", arg);
+			diex("--subnet %s: expected a network like 10.213.0.0/24 (prefix 8-30)",
+			     arg);
 		break;
 	case OPT_IP:
 		if (parse_ipv4(arg, &opt->ip) < 0)
@@ -278,8 +320,8 @@ static void set_defaults(struct options *opt, int step)
 	strlcpy(opt->hostname, opt->short_id, sizeof(opt->hostname));
 	parse_cidr(DEFAULT_SUBNET, &opt->subnet, &opt->prefix);
 	opt->store = getenv("KOBAKO_ROOT") ? getenv("KOBAKO_ROOT") : DEFAULT_STORE;
-	opt->cgroup_parent = getenv("KOBAKO_CGROUP_PARENT") ? getenv("KOBAKO_CGROUP_PARENT")
-							     : DEFAULT_CGROUP_PARENT;
+	opt->cgroup_parent =
+	    getenv("KOBAKO_CGROUP_PARENT") ? getenv("KOBAKO_CGROUP_PARENT") : DEFAULT_CGROUP_PARENT;
 }
 
 void parse_options(int argc, char **argv, int step, struct options *opt)
@@ -308,8 +350,8 @@ void parse_options(int argc, char **argv, int step, struct options *opt)
 		}
 		for (size_t i = 0; i < N_OPTIONS; i++)
 			if (OPTIONS[i].getopt.val == id && OPTIONS[i].step > step)
-				diex("--%s: not in this step (it comes with %s)", OPTIONS[i].getopt.name,
-				     STEP_NAMES[OPTIONS[i].step]);
+				diex("--%s: not in this step (it comes with %s)",
+				     OPTIONS[i].getopt.name, STEP_NAMES[OPTIONS[i].step]);
 		set_option(opt, id, optarg);
 	}
 	if (argc - optind < 2)

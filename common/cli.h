@@ -13,30 +13,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAX_VOLUMES 16      /* -v given at most this many times */
-#define MAX_PORTS 16        /* -p given at most this many times */
-#define HOSTNAME_MAX 64     /* one RFC 1123 label: 1..63, Docker allows 64 */
-#define ID_HEX_LEN 64       /* container id: 32 random bytes in hex, as Docker */
-#define SHORT_ID_LEN 12     /* the short id Docker prints */
+#define MAX_VOLUMES 16 /* -v given at most this many times */
+#define MAX_PORTS 16 /* -p given at most this many times */
+#define HOSTNAME_MAX 64 /* one RFC 1123 label: 1..63, Docker allows 64 */
+#define ID_HEX_LEN 64 /* container id: 32 random bytes in hex, as Docker */
+#define SHORT_ID_LEN 12 /* the short id Docker prints */
 
 enum net_mode { NET_BRIDGE, NET_NONE, NET_HOST };
 
 struct volume {
-	char host[PATH_MAX];   /* absolute, existing path on the host */
+	char host[PATH_MAX]; /* absolute, existing path on the host */
 	char target[PATH_MAX]; /* absolute path inside the container */
-	bool read_only;        /* ":ro" */
+	bool read_only; /* ":ro" */
 };
 
 struct port {
-	struct in_addr host_addr;  /* where the supervisor listens (127.0.0.1) */
+	struct in_addr host_addr; /* where the supervisor listens (127.0.0.1) */
 	uint16_t host_port;
 	uint16_t container_port;
 };
 
 struct options {
-	int step;                   /* the step that parses: 1..6 */
-	const char *rootfs;         /* ROOTFS directory (or IMAGE in step06) */
-	char **command;             /* COMMAND [ARG...], NULL-terminated */
+	int step; /* the step that parses: 1..6 */
+	const char *rootfs; /* ROOTFS directory (or IMAGE in step06) */
+	char **command; /* COMMAND [ARG...], NULL-terminated */
 	char id[ID_HEX_LEN + 1];
 	char short_id[SHORT_ID_LEN + 1];
 	/* step02: UTS and PID namespaces */
@@ -48,25 +48,25 @@ struct options {
 	bool read_only;
 	/* step04: network namespace */
 	enum net_mode net;
-	struct in_addr subnet;      /* network address, e.g. 10.213.0.0 */
-	int prefix;                 /* e.g. 24 */
-	struct in_addr ip;          /* --ip, or 0.0.0.0: allocate one */
+	struct in_addr subnet; /* network address, e.g. 10.213.0.0 */
+	int prefix; /* e.g. 24 */
+	struct in_addr ip; /* --ip, or 0.0.0.0: allocate one */
 	struct port ports[MAX_PORTS];
 	size_t n_ports;
 	/* step05: cgroups (0 means "not set") */
-	uint64_t memory;            /* bytes */
-	int64_t memory_swap;        /* bytes of memory+swap, -1 unlimited */
-	long long cpu_millis;       /* --cpus 0.25 -> 250 */
+	uint64_t memory; /* bytes */
+	int64_t memory_swap; /* bytes of memory+swap, -1 unlimited */
+	long long cpu_millis; /* --cpus 0.25 -> 250 */
 	long long cpu_shares;
 	long long pids_limit;
-	const char *cgroup_parent;  /* --cgroup-parent, $KOBAKO_CGROUP_PARENT, /kobako */
+	const char *cgroup_parent; /* --cgroup-parent, $KOBAKO_CGROUP_PARENT, /kobako */
 	bool stats;
 	/* step06: images */
 	bool keep;
-	const char *store;          /* --root, $KOBAKO_ROOT, /var/lib/kobako */
+	const char *store; /* --root, $KOBAKO_ROOT, /var/lib/kobako */
 };
 
-#define DEFAULT_SUBNET "10.213.0.0/24"  /* clear of Docker 172.17/16, Podman 10.88/16 */
+#define DEFAULT_SUBNET "10.213.0.0/24" /* clear of Docker 172.17/16, Podman 10.88/16 */
 #define DEFAULT_CGROUP_PARENT "/kobako"
 #define DEFAULT_STORE "/var/lib/kobako"
 

@@ -25,12 +25,12 @@ static void vreport(int saved_errno, const char *fmt, va_list ap)
 	(void)!write(STDERR_FILENO, line, n);
 }
 
-#define REPORT(err)                                                          \
-	do {                                                                 \
-		va_list ap;                                                  \
-		va_start(ap, fmt);                                           \
-		vreport(err, fmt, ap);                                       \
-		va_end(ap);                                                  \
+#define REPORT(err)                                                                                \
+	do {                                                                                       \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		vreport(err, fmt, ap);                                                             \
+		va_end(ap);                                                                        \
 	} while (0)
 
 noreturn void die(const char *fmt, ...)

@@ -9,9 +9,9 @@
 #include <stdnoreturn.h>
 
 enum exit_code {
-	EXIT_RUNTIME = 125,     /* kobako itself failed: bad option, setup error */
+	EXIT_RUNTIME = 125, /* kobako itself failed: bad option, setup error */
 	EXIT_CANNOT_EXEC = 126, /* the command exists but cannot be executed */
-	EXIT_NOT_FOUND = 127,   /* the command does not exist */
+	EXIT_NOT_FOUND = 127, /* the command does not exist */
 	EXIT_SIGNAL_BASE = 128, /* killed by signal N: exit 128 + N */
 };
 

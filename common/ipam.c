@@ -16,7 +16,7 @@
 #include "die.h"
 #include "path.h"
 
-#define IPAM_DIR_MODE  0755
+#define IPAM_DIR_MODE 0755
 #define LOCK_FILE_MODE 0644
 
 struct entry {

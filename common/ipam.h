@@ -17,7 +17,7 @@
 #include "cli.h"
 
 struct lease {
-	char dir[256];	       /* where the .lock and .leases files live */
+	char dir[256]; /* where the .lock and .leases files live */
 	struct in_addr subnet; /* network address */
 	int prefix;
 	struct in_addr addr; /* the leased address */

@@ -18,8 +18,8 @@ int parse_size(const char *text, uint64_t *bytes)
 
 	/* expand_number() wraps "-5m" into a huge number, takes "5mm" as "5m"
 	 * and ignores an overflowing number: accept only DIGITS[kmgtpe]. */
-	if (digits == 0 || (text[digits] && (!strchr("kKmMgGtTpPeE", text[digits]) ||
-					    text[digits + 1]))) {
+	if (digits == 0 ||
+	    (text[digits] && (!strchr("kKmMgGtTpPeE", text[digits]) || text[digits + 1]))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -59,8 +59,7 @@ int parse_millis(const char *text, long long max_millis, long long *millis)
 	for (const char *p = frac; *p; p++)
 		if (!isdigit((unsigned char)*p))
 			goto invalid;
-	if (!isdigit((unsigned char)whole[0]) ||
-	    parse_int(whole, 0, max_millis / 1000, &w) < 0 ||
+	if (!isdigit((unsigned char)whole[0]) || parse_int(whole, 0, max_millis / 1000, &w) < 0 ||
 	    parse_int(frac, 0, 999, &f) < 0)
 		return -1;
 	*millis = w * 1000 + f;
@@ -92,8 +91,7 @@ int parse_cidr(const char *text, struct in_addr *network, int *prefix)
 	if (!slash || (size_t)(slash - text) >= sizeof(addr))
 		goto invalid;
 	strlcpy(addr, text, slash - text + 1);
-	if (parse_ipv4(addr, network) < 0 ||
-	    parse_int(slash + 1, 8, 30, &bits) < 0)
+	if (parse_ipv4(addr, network) < 0 || parse_int(slash + 1, 8, 30, &bits) < 0)
 		goto invalid;
 	*prefix = bits;
 	uint32_t mask = htonl(~0u << (32 - bits));

@@ -25,7 +25,7 @@
 #include "die.h"
 
 #define LISTEN_BACKLOG 128
-#define COPY_CHUNK     (64 * 1024) /* bytes read and written at a time */
+#define COPY_CHUNK (64 * 1024) /* bytes read and written at a time */
 
 int proxy_listen(struct proxy *p, const struct port *ports, size_t n)
 {

@@ -14,7 +14,7 @@ struct proxy {
 	const struct port *ports;
 	size_t n_ports;
 	int listeners[MAX_PORTS]; /* -1 when closed */
-	pid_t pid;		  /* the proxy process, 0 if not running */
+	pid_t pid; /* the proxy process, 0 if not running */
 };
 
 /* Bind and listen on every published host address:port. Done before the

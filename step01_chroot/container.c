@@ -22,9 +22,9 @@
 /* The container's side: runs in the forked child, never returns. */
 static void container_main(const struct options *opt)
 {
-	enter_rootfs(opt->rootfs);         /* "/" is now ROOTFS */
-	closefrom(3);                      /* no host file leaks into the container */
-	exec_command(opt->command);        /* become COMMAND (126/127 on failure) */
+	enter_rootfs(opt->rootfs); /* "/" is now ROOTFS */
+	closefrom(3); /* no host file leaks into the container */
+	exec_command(opt->command); /* become COMMAND (126/127 on failure) */
 }
 
 int main(int argc, char **argv)
@@ -33,15 +33,15 @@ int main(int argc, char **argv)
 	int status;
 
 	parse_options(argc, argv, STEP, &opt); /* exits 125 on bad input */
-	require_root();                        /* chroot(2) needs CAP_SYS_CHROOT */
+	require_root(); /* chroot(2) needs CAP_SYS_CHROOT */
 
-	pid_t child = fork();                  /* an ordinary child process */
+	pid_t child = fork(); /* an ordinary child process */
 	if (child < 0)
 		die("fork");
 	if (child == 0)
 		container_main(&opt);
 
-	if (waitpid(child, &status, 0) < 0)    /* the container's life */
+	if (waitpid(child, &status, 0) < 0) /* the container's life */
 		die("waitpid %d", child);
-	return exit_code_of(status);           /* its status is ours */
+	return exit_code_of(status); /* its status is ours */
 }

@@ -25,20 +25,20 @@
 
 struct container {
 	struct options opt;
-	struct sync_pipe sync;  /* the child waits on it for the parent's go */
+	struct sync_pipe sync; /* the child waits on it for the parent's go */
 };
 
 /* The container's side: runs in the cloned child, never returns. */
 static void container_main(struct container *c)
 {
-	sync_wait_for_parent(&c->sync);    /* the parent finished its side */
-	setup_uts(c->opt.hostname);        /* our own hostname */
-	mount_proc(c->opt.rootfs);         /* a /proc that shows our PID namespace */
-	enter_rootfs(c->opt.rootfs);       /* "/" is now ROOTFS */
-	closefrom(3);                      /* no host file leaks into the container */
+	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	setup_uts(c->opt.hostname); /* our own hostname */
+	mount_proc(c->opt.rootfs); /* a /proc that shows our PID namespace */
+	enter_rootfs(c->opt.rootfs); /* "/" is now ROOTFS */
+	closefrom(3); /* no host file leaks into the container */
 	if (c->opt.init)
-		run_init(c->opt.command);  /* init as PID 1, the command as its child */
-	exec_command(c->opt.command);      /* the command as PID 1 */
+		run_init(c->opt.command); /* init as PID 1, the command as its child */
+	exec_command(c->opt.command); /* the command as PID 1 */
 }
 
 int main(int argc, char **argv)
@@ -46,10 +46,10 @@ int main(int argc, char **argv)
 	struct container c;
 
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
-	require_root();                          /* namespaces need CAP_SYS_ADMIN */
+	require_root(); /* namespaces need CAP_SYS_ADMIN */
 	if (sync_open(&c.sync) < 0)
 		die("pipe");
-	block_forwarded_signals();               /* until supervise() takes them */
+	block_forwarded_signals(); /* until supervise() takes them */
 
 	pid_t child = clone_process(UTS_PID_NAMESPACES); /* a child in new namespaces */
 	if (child < 0)
@@ -57,10 +57,10 @@ int main(int argc, char **argv)
 	if (child == 0)
 		container_main(&c);
 
-	if (sync_release_child(&c.sync) < 0)     /* let it go on */
+	if (sync_release_child(&c.sync) < 0) /* let it go on */
 		fail("release the container");
-	int code = supervise(child);             /* forward signals, wait */
-	if (unmount_proc(c.opt.rootfs) < 0)      /* no namespace cleans up for us */
+	int code = supervise(child); /* forward signals, wait */
+	if (unmount_proc(c.opt.rootfs) < 0) /* no namespace cleans up for us */
 		code = EXIT_RUNTIME;
 	return code;
 }

@@ -24,7 +24,7 @@
 
 struct container {
 	struct options opt;
-	struct sync_pipe sync;  /* the child waits on it for the parent's go */
+	struct sync_pipe sync; /* the child waits on it for the parent's go */
 };
 
 /* The container's side: runs in the cloned child, never returns. */
@@ -32,19 +32,19 @@ static void container_main(struct container *c)
 {
 	const struct options *opt = &c->opt;
 
-	sync_wait_for_parent(&c->sync);    /* the parent finished its side */
-	setup_uts(opt->hostname);          /* our own hostname */
-	make_mounts_private();             /* no mount events to or from the host */
-	bind_rootfs(opt->rootfs);          /* ROOTFS becomes a mount point */
+	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	setup_uts(opt->hostname); /* our own hostname */
+	make_mounts_private(); /* no mount events to or from the host */
+	bind_rootfs(opt->rootfs); /* ROOTFS becomes a mount point */
 	mount_volumes(opt->rootfs, opt->volumes, opt->n_volumes); /* -v */
-	pivot_into(opt->rootfs);           /* "/" is now ROOTFS; the host's root is gone */
-	mount_system_dirs();               /* /proc, /sys, /dev of our own */
+	pivot_into(opt->rootfs); /* "/" is now ROOTFS; the host's root is gone */
+	mount_system_dirs(); /* /proc, /sys, /dev of our own */
 	if (opt->read_only)
-		make_root_read_only();     /* --read-only */
-	closefrom(3);                      /* no host file leaks into the container */
+		make_root_read_only(); /* --read-only */
+	closefrom(3); /* no host file leaks into the container */
 	if (opt->init)
-		run_init(opt->command);    /* init as PID 1, the command as its child */
-	exec_command(opt->command);        /* the command as PID 1 */
+		run_init(opt->command); /* init as PID 1, the command as its child */
+	exec_command(opt->command); /* the command as PID 1 */
 }
 
 int main(int argc, char **argv)
@@ -52,10 +52,10 @@ int main(int argc, char **argv)
 	struct container c;
 
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
-	require_root();                          /* namespaces need CAP_SYS_ADMIN */
+	require_root(); /* namespaces need CAP_SYS_ADMIN */
 	if (sync_open(&c.sync) < 0)
 		die("pipe");
-	block_forwarded_signals();               /* until supervise() takes them */
+	block_forwarded_signals(); /* until supervise() takes them */
 
 	pid_t child = clone_process(UTS_PID_NAMESPACES | MOUNT_NAMESPACES);
 	if (child < 0)
@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	if (child == 0)
 		container_main(&c);
 
-	if (sync_release_child(&c.sync) < 0)     /* let it go on */
+	if (sync_release_child(&c.sync) < 0) /* let it go on */
 		fail("release the container");
-	return supervise(child);                 /* forward signals, wait */
+	return supervise(child); /* forward signals, wait */
 }

@@ -30,7 +30,7 @@
 #include "common/netlink.h"
 #include "common/path.h"
 
-#define LEASE_DIR    KOBAKO_RUN_DIR "/net" /* one lease file per subnet */
+#define LEASE_DIR KOBAKO_RUN_DIR "/net" /* one lease file per subnet */
 #define RUN_DIR_MODE 0755
 
 uint64_t net_namespace(const struct options *opt)

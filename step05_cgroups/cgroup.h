@@ -8,9 +8,9 @@
 #include "common/cli.h"
 
 struct cgroup {
-	struct cgroup_layout fs;   /* the hierarchies, and our directory in each */
+	struct cgroup_layout fs; /* the hierarchies, and our directory in each */
 	const struct options *opt; /* the limits asked for */
-	bool attached;             /* the container ran in it: report on it */
+	bool attached; /* the container ran in it: report on it */
 };
 
 /* Parent, before clone: create PARENT/<id> in every hierarchy (v2: delegating

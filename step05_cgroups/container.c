@@ -28,9 +28,9 @@
 
 struct container {
 	struct options opt;
-	struct sync_pipe sync;  /* the child waits on it for the parent's go */
-	struct net net;         /* address lease, veth, -p proxy */
-	struct cgroup cgroup;   /* where its limits are */
+	struct sync_pipe sync; /* the child waits on it for the parent's go */
+	struct net net; /* address lease, veth, -p proxy */
+	struct cgroup cgroup; /* where its limits are */
 };
 
 /* The container's side: runs in the cloned child, never returns. */
@@ -38,23 +38,23 @@ static void container_main(struct container *c)
 {
 	const struct options *opt = &c->opt;
 
-	sync_wait_for_parent(&c->sync);    /* the parent finished its side */
-	cgroup_enter_namespace();          /* our cgroup is "/" from here on */
-	setup_uts(opt->hostname);          /* our own hostname */
-	net_inside(&c->net);               /* lo, eth0, address, default route */
-	make_mounts_private();             /* no mount events to or from the host */
-	bind_rootfs(opt->rootfs);          /* ROOTFS becomes a mount point */
+	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	cgroup_enter_namespace(); /* our cgroup is "/" from here on */
+	setup_uts(opt->hostname); /* our own hostname */
+	net_inside(&c->net); /* lo, eth0, address, default route */
+	make_mounts_private(); /* no mount events to or from the host */
+	bind_rootfs(opt->rootfs); /* ROOTFS becomes a mount point */
 	mount_volumes(opt->rootfs, opt->volumes, opt->n_volumes); /* -v */
 	mount_volumes(opt->rootfs, c->net.files, c->net.n_files); /* /etc/hosts, /etc/hostname */
-	pivot_into(opt->rootfs);           /* "/" is now ROOTFS; the host's root is gone */
-	mount_system_dirs();               /* /proc, /sys, /dev of our own */
-	mount_cgroupfs(&c->cgroup);        /* /sys/fs/cgroup, read-only */
+	pivot_into(opt->rootfs); /* "/" is now ROOTFS; the host's root is gone */
+	mount_system_dirs(); /* /proc, /sys, /dev of our own */
+	mount_cgroupfs(&c->cgroup); /* /sys/fs/cgroup, read-only */
 	if (opt->read_only)
-		make_root_read_only();     /* --read-only */
-	closefrom(3);                      /* no host file leaks into the container */
+		make_root_read_only(); /* --read-only */
+	closefrom(3); /* no host file leaks into the container */
 	if (opt->init)
-		run_init(opt->command);    /* init as PID 1, the command as its child */
-	exec_command(opt->command);        /* the command as PID 1 */
+		run_init(opt->command); /* init as PID 1, the command as its child */
+	exec_command(opt->command); /* the command as PID 1 */
 }
 
 int main(int argc, char **argv)
@@ -63,11 +63,11 @@ int main(int argc, char **argv)
 	int code = EXIT_RUNTIME;
 
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
-	require_root();                          /* namespaces need CAP_SYS_ADMIN */
+	require_root(); /* namespaces need CAP_SYS_ADMIN */
 	if (sync_open(&c.sync) < 0)
 		die("pipe");
-	block_forwarded_signals();               /* until supervise() takes them */
-	if (net_prepare(&c.net, &c.opt) < 0)     /* -p ports, an address, the bridge */
+	block_forwarded_signals(); /* until supervise() takes them */
+	if (net_prepare(&c.net, &c.opt) < 0) /* -p ports, an address, the bridge */
 		goto out;
 	if (cgroup_prepare(&c.cgroup, &c.opt) < 0) /* PARENT/<id> with the limits */
 		goto out;
@@ -81,15 +81,15 @@ int main(int argc, char **argv)
 		container_main(&c);
 
 	if (cgroup_attach(&c.cgroup, child) < 0 || /* into its cgroup, before it runs */
-	    net_attach(&c.net, child) < 0)       /* its eth0, the -p proxy */
-		sync_close(&c.sync);             /* no go: the child leaves with 125 */
+	    net_attach(&c.net, child) < 0) /* its eth0, the -p proxy */
+		sync_close(&c.sync); /* no go: the child leaves with 125 */
 	else if (sync_release_child(&c.sync) < 0) /* let it go on */
 		fail("release the container");
-	code = supervise(child);                 /* forward signals, wait */
-	code = cgroup_report(&c.cgroup, code);   /* OOM kill? --stats */
+	code = supervise(child); /* forward signals, wait */
+	code = cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
 out:
-	if (cgroup_release(&c.cgroup) < 0)       /* rmdir PARENT/<id> */
+	if (cgroup_release(&c.cgroup) < 0) /* rmdir PARENT/<id> */
 		code = EXIT_RUNTIME;
-	net_release(&c.net);                     /* proxy, veth, lease, files */
+	net_release(&c.net); /* proxy, veth, lease, files */
 	return code;
 }

@@ -12,18 +12,18 @@
 #include "common/ipam.h"
 #include "common/proxy.h"
 
-#define BRIDGE_NAME	 "kobako0"     /* the host's bridge, shared by all containers */
-#define CONTAINER_IFNAME "eth0"	       /* the container's end of its veth pair */
-#define KOBAKO_RUN_DIR	 "/run/kobako" /* leases, generated /etc files; tmpfs */
+#define BRIDGE_NAME "kobako0" /* the host's bridge, shared by all containers */
+#define CONTAINER_IFNAME "eth0" /* the container's end of its veth pair */
+#define KOBAKO_RUN_DIR "/run/kobako" /* leases, generated /etc files; tmpfs */
 
 struct net {
-	enum net_mode mode;	/* --net bridge|none|host */
+	enum net_mode mode; /* --net bridge|none|host */
 	char veth[IF_NAMESIZE]; /* host end of the veth pair: kb<short-id> */
-	bool veth_created;	/* ours to delete */
-	struct lease lease;	/* the container's address (bridge) */
+	bool veth_created; /* ours to delete */
+	struct lease lease; /* the container's address (bridge) */
 	struct in_addr gateway; /* the bridge's address: first host of the subnet */
-	struct proxy proxy;	/* -p listeners and the proxy process */
-	char dir[PATH_MAX];	/* /run/kobako/<id>: the files below */
+	struct proxy proxy; /* -p listeners and the proxy process */
+	char dir[PATH_MAX]; /* /run/kobako/<id>: the files below */
 	struct volume files[2]; /* bind-mounted on /etc/hosts, /etc/hostname */
 	size_t n_files;
 };

@@ -28,19 +28,19 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/mount.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/die.h"
 #include "common/path.h"
 
-#define CPU_PERIOD_US 100000       /* the CFS period, 100 ms: the kernel's and Docker's default */
-#define MILLIS_PER_CPU 1000        /* --cpus 0.25 is 250 millis */
+#define CPU_PERIOD_US 100000 /* the CFS period, 100 ms: the kernel's and Docker's default */
+#define MILLIS_PER_CPU 1000 /* --cpus 0.25 is 250 millis */
 #define CGROUP_MOUNT "/sys/fs/cgroup"
 #define V1_TMPFS_OPTIONS "mode=755,size=64k"
-#define SIZE_TEXT 32               /* "1023.9K", "12m03.250s" */
+#define SIZE_TEXT 32 /* "1023.9K", "12m03.250s" */
 
 static bool v2(const struct cgroup *cg)
 {
@@ -72,7 +72,8 @@ static int check_controllers(struct cgroup *cg)
 		have |= cg->fs.h[i].controllers;
 	for (int c = 0; c < N_CONTROLLERS; c++)
 		if (need & ~have & CTRL_BIT(c))
-			return failx("%s: no %s controller here (%s)", OPTION[c], CONTROLLER_NAME[c],
+			return failx("%s: no %s controller here (%s)", OPTION[c],
+				     CONTROLLER_NAME[c],
 				     v2(cg) ? "not in " CGROUP_MOUNT "/cgroup.controllers"
 					    : "cgroup v1: no hierarchy mounted with it");
 	return 0;
@@ -91,7 +92,8 @@ static int set_swap(struct cgroup *cg, const char *dir)
 
 	/* The file is missing when the kernel does not account swap. */
 	if (!cgroup_has(dir, file))
-		return opt->memory_swap ? failx("--memory-swap: no %s (no swap accounting)", file) : 0;
+		return opt->memory_swap ? failx("--memory-swap: no %s (no swap accounting)", file)
+					: 0;
 	if (opt->memory_swap < 0) /* -1: unlimited */
 		return cgroup_write(dir, file, v2(cg) ? "max" : "-1");
 	return cgroup_write(dir, file, "%llu", value);
@@ -133,8 +135,9 @@ static int set_cpu_weight(struct cgroup *cg)
 		return 0;
 	const char *dir = dir_of(cg, CTRL_CPU);
 	if (v2(cg)) /* v1's 2..262144 (default 1024) becomes v2's 1..10000 (default 100) */
-		return cgroup_write(dir, "cpu.weight", "%llu",
-				    (unsigned long long)cpu_weight_from_shares(cg->opt->cpu_shares));
+		return cgroup_write(
+		    dir, "cpu.weight", "%llu",
+		    (unsigned long long)cpu_weight_from_shares(cg->opt->cpu_shares));
 	return cgroup_write(dir, "cpu.shares", "%lld", cg->opt->cpu_shares);
 }
 
@@ -260,8 +263,8 @@ static void print_stats(const struct cgroup_usage *u)
 		format_cpu_time(u->cpu_usec, cpu, sizeof(cpu));
 	if (u->has_pids_peak)
 		snprintf(pids, sizeof(pids), "%llu", (unsigned long long)u->pids_peak);
-	fprintf(stderr, "container: stats: peak memory %s, CPU time %s, peak pids %s\n", memory, cpu,
-		pids);
+	fprintf(stderr, "container: stats: peak memory %s, CPU time %s, peak pids %s\n", memory,
+		cpu, pids);
 }
 
 int cgroup_report(struct cgroup *cg, int code)

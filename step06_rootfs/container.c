@@ -29,10 +29,10 @@
 
 struct container {
 	struct options opt;
-	struct sync_pipe sync;  /* the child waits on it for the parent's go */
-	struct net net;         /* address lease, veth, -p proxy */
-	struct cgroup cgroup;   /* where its limits are */
-	struct image image;     /* the layers, our upper layer, the mount point */
+	struct sync_pipe sync; /* the child waits on it for the parent's go */
+	struct net net; /* address lease, veth, -p proxy */
+	struct cgroup cgroup; /* where its limits are */
+	struct image image; /* the layers, our upper layer, the mount point */
 };
 
 /* The container's side: runs in the cloned child, never returns. */
@@ -40,24 +40,24 @@ static void container_main(struct container *c)
 {
 	const struct options *opt = &c->opt;
 
-	sync_wait_for_parent(&c->sync);    /* the parent finished its side */
-	cgroup_enter_namespace();          /* our cgroup is "/" from here on */
-	setup_uts(opt->hostname);          /* our own hostname */
-	net_inside(&c->net);               /* lo, eth0, address, default route */
-	make_mounts_private();             /* no mount events to or from the host */
-	mount_image(&c->image);            /* layers + upper layer = ROOTFS */
-	bind_rootfs(opt->rootfs);          /* ROOTFS becomes a mount point */
+	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	cgroup_enter_namespace(); /* our cgroup is "/" from here on */
+	setup_uts(opt->hostname); /* our own hostname */
+	net_inside(&c->net); /* lo, eth0, address, default route */
+	make_mounts_private(); /* no mount events to or from the host */
+	mount_image(&c->image); /* layers + upper layer = ROOTFS */
+	bind_rootfs(opt->rootfs); /* ROOTFS becomes a mount point */
 	mount_volumes(opt->rootfs, opt->volumes, opt->n_volumes); /* -v */
 	mount_volumes(opt->rootfs, c->net.files, c->net.n_files); /* /etc/hosts, /etc/hostname */
-	pivot_into(opt->rootfs);           /* "/" is now ROOTFS; the host's root is gone */
-	mount_system_dirs();               /* /proc, /sys, /dev of our own */
-	mount_cgroupfs(&c->cgroup);        /* /sys/fs/cgroup, read-only */
+	pivot_into(opt->rootfs); /* "/" is now ROOTFS; the host's root is gone */
+	mount_system_dirs(); /* /proc, /sys, /dev of our own */
+	mount_cgroupfs(&c->cgroup); /* /sys/fs/cgroup, read-only */
 	if (opt->read_only)
-		make_root_read_only();     /* --read-only */
-	closefrom(3);                      /* no host file leaks into the container */
+		make_root_read_only(); /* --read-only */
+	closefrom(3); /* no host file leaks into the container */
 	if (opt->init)
-		run_init(opt->command);    /* init as PID 1, the command as its child */
-	exec_command(opt->command);        /* the command as PID 1 */
+		run_init(opt->command); /* init as PID 1, the command as its child */
+	exec_command(opt->command); /* the command as PID 1 */
 }
 
 int main(int argc, char **argv)
@@ -68,17 +68,17 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "image") == 0)
 		return image_command(argc - 1, argv + 1); /* container image import|ls|rm */
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
-	require_root();                          /* namespaces need CAP_SYS_ADMIN */
+	require_root(); /* namespaces need CAP_SYS_ADMIN */
 	if (sync_open(&c.sync) < 0)
 		die("pipe");
-	block_forwarded_signals();               /* until supervise() takes them */
-	if (net_prepare(&c.net, &c.opt) < 0)     /* -p ports, an address, the bridge */
+	block_forwarded_signals(); /* until supervise() takes them */
+	if (net_prepare(&c.net, &c.opt) < 0) /* -p ports, an address, the bridge */
 		goto out;
 	if (cgroup_prepare(&c.cgroup, &c.opt) < 0) /* PARENT/<id> with the limits */
 		goto out;
 	if (image_prepare(&c.image, &c.opt) < 0) /* find the layers, make upper/ */
 		goto out;
-	c.opt.rootfs = c.image.rootfs;           /* ROOTFS is now the overlay's mount point */
+	c.opt.rootfs = c.image.rootfs; /* ROOTFS is now the overlay's mount point */
 
 	pid_t child = clone_process(UTS_PID_NAMESPACES | MOUNT_NAMESPACES | net_namespace(&c.opt));
 	if (child < 0) {
@@ -89,16 +89,16 @@ int main(int argc, char **argv)
 		container_main(&c);
 
 	if (cgroup_attach(&c.cgroup, child) < 0 || /* into its cgroup, before it runs */
-	    net_attach(&c.net, child) < 0)       /* its eth0, the -p proxy */
-		sync_close(&c.sync);             /* no go: the child leaves with 125 */
+	    net_attach(&c.net, child) < 0) /* its eth0, the -p proxy */
+		sync_close(&c.sync); /* no go: the child leaves with 125 */
 	else if (sync_release_child(&c.sync) < 0) /* let it go on */
 		fail("release the container");
-	code = supervise(child);                 /* forward signals, wait */
-	code = cgroup_report(&c.cgroup, code);   /* OOM kill? --stats */
+	code = supervise(child); /* forward signals, wait */
+	code = cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
 out:
-	image_release(&c.image);                 /* drop the upper layer (or --keep it) */
-	if (cgroup_release(&c.cgroup) < 0)       /* rmdir PARENT/<id> */
+	image_release(&c.image); /* drop the upper layer (or --keep it) */
+	if (cgroup_release(&c.cgroup) < 0) /* rmdir PARENT/<id> */
 		code = EXIT_RUNTIME;
-	net_release(&c.net);                     /* proxy, veth, lease, files */
+	net_release(&c.net); /* proxy, veth, lease, files */
 	return code;
 }

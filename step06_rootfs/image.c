@@ -33,7 +33,7 @@
 #include "common/path.h"
 
 #define CONTAINERS_DIR "containers"
-#define UPPER_MODE     0755 /* the upper dir's mode is "/"'s mode in the container */
+#define UPPER_MODE 0755 /* the upper dir's mode is "/"'s mode in the container */
 
 /* Append dir to the colon-separated lowerdir list. */
 static int add_lower(char *lower, size_t size, const char *dir)

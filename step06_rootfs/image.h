@@ -10,11 +10,11 @@
 #define OVERLAY_OPTIONS_MAX 4096 /* mount(2) passes at most one page of options */
 
 struct image {
-	char dir[PATH_MAX];		   /* STORE/containers/<id> */
-	char rootfs[PATH_MAX];		   /* dir/rootfs: where the overlay goes */
+	char dir[PATH_MAX]; /* STORE/containers/<id> */
+	char rootfs[PATH_MAX]; /* dir/rootfs: where the overlay goes */
 	char options[OVERLAY_OPTIONS_MAX]; /* "lowerdir=..,upperdir=..,workdir=.." */
-	bool keep;			   /* --keep: leave dir behind */
-	bool created;			   /* dir exists: release removes it */
+	bool keep; /* --keep: leave dir behind */
+	bool created; /* dir exists: release removes it */
 };
 
 /* `container image import|ls|rm ...` (argv[0] is "image"); an exit code. */

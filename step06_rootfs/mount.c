@@ -67,8 +67,8 @@ static void create_mount_point(int root, const struct volume *v)
 		die_child("-v %s: %s", v->target, parent);
 	if (stat(v->host, &st) < 0)
 		die_child("-v %s", v->host);
-	made = S_ISDIR(st.st_mode) ? mkdirat(dir, name, 0755)
-				   : mknodat(dir, name, S_IFREG | 0644, 0);
+	made =
+	    S_ISDIR(st.st_mode) ? mkdirat(dir, name, 0755) : mknodat(dir, name, S_IFREG | 0644, 0);
 	if (made < 0 && errno != EEXIST)
 		die_child("-v: create %s", v->target);
 	close(dir);
@@ -139,18 +139,18 @@ struct device {
 
 /* The devices a program expects; never the host's whole /dev. */
 static const struct device DEVICES[] = {
-	{"null", 1, 3}, {"zero", 1, 5},    {"full", 1, 7},
-	{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},	 {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static const char *const DEV_LINKS[][2] = {
-	{"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
-	{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-	{"pts/ptmx", "/dev/ptmx"},
+    {"/proc/self/fd", "/dev/fd"},	{"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+    {"pts/ptmx", "/dev/ptmx"},
 };
 
-static void mount_at(const char *source, const char *target, const char *type,
-		     unsigned long flags, const char *data)
+static void mount_at(const char *source, const char *target, const char *type, unsigned long flags,
+		     const char *data)
 {
 	if (mkdir(target, 0755) < 0 && errno != EEXIST)
 		die_child("mkdir %s", target);

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_DEPTH 256                  /* more ".." than any real path is deep */
+#define MAX_DEPTH 256 /* more ".." than any real path is deep */
 #define SCRATCH "/tmp/.chroot-escape" /* any directory below our root will do */
 
 int main(int argc, char **argv)

@@ -16,7 +16,7 @@
 #include "common/path.h"
 #include "tests/harness.h"
 
-#define TAR_BUFFER   (16 << 20) /* bytes: busybox is ~2.7 MB */
+#define TAR_BUFFER (16 << 20) /* bytes: busybox is ~2.7 MB */
 
 static void digest_of(struct blob *b)
 {

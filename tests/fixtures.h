@@ -8,7 +8,7 @@
 #include "common/image_extract.h"
 
 #define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define OCI_CONFIG   "application/vnd.oci.image.config.v1+json"
+#define OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 #define FIXTURE_MAX_FILES 16
 
 /* One tar entry. type: 'f' file (data = contents), 'd' directory, 'l' symlink

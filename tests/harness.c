@@ -201,7 +201,8 @@ int run_integration_suite(Suite *suite)
 		return EXIT_SUCCESS;
 	}
 	if (access(rootfs(), F_OK) < 0) {
-		fprintf(stderr, "%s: no %s (run: make rootfs)\n", program_invocation_short_name, rootfs());
+		fprintf(stderr, "%s: no %s (run: make rootfs)\n", program_invocation_short_name,
+			rootfs());
 		return EXIT_FAILURE;
 	}
 	enter_test_namespaces();

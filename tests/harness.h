@@ -14,9 +14,9 @@
 #define TEST_CGROUP_PARENT "kobako-test"
 
 struct run {
-	int code;               /* exit code as a shell shows it (128+N if killed) */
-	char out[OUTPUT_MAX];   /* stdout, NUL-terminated */
-	char err[OUTPUT_MAX];   /* stderr, NUL-terminated */
+	int code; /* exit code as a shell shows it (128+N if killed) */
+	char out[OUTPUT_MAX]; /* stdout, NUL-terminated */
+	char err[OUTPUT_MAX]; /* stderr, NUL-terminated */
 };
 
 /* Run a /bin/sh -c command line (printf-style), wait, capture both outputs.
@@ -38,9 +38,9 @@ char *mount_snapshot(void);
 char *slurp(const char *path);
 
 /* True if haystack contains needle; prints both on failure via ck_assert. */
-#define ck_assert_contains(haystack, needle)                                 \
-	ck_assert_msg(strstr((haystack), (needle)) != NULL,                  \
-		      "expected \"%s\" in:\n%s", (needle), (haystack))
+#define ck_assert_contains(haystack, needle)                                                       \
+	ck_assert_msg(strstr((haystack), (needle)) != NULL, "expected \"%s\" in:\n%s", (needle),   \
+		      (haystack))
 
 /* main() of an integration test binary: skip (visibly) unless root, then
  * move into a fresh network and mount namespace so that nothing a test does

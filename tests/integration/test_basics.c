@@ -7,10 +7,10 @@
 #include "tests/harness.h"
 
 static const char *STEPS[] = {
-	"step01_chroot", "step02_uts_pid", "step03_mount",
-	"step04_net",    "step05_cgroups", "step06_rootfs",
+    "step01_chroot", "step02_uts_pid", "step03_mount",
+    "step04_net",    "step05_cgroups", "step06_rootfs",
 };
-static const char *bin;  /* "stepNN_x/container run [--net none]", set per TCase */
+static const char *bin; /* "stepNN_x/container run [--net none]", set per TCase */
 static const char *init; /* "--init" from step02 on */
 static struct run r;
 
@@ -137,14 +137,15 @@ START_TEST(nothing_left_in_mount_table)
 END_TEST
 
 static char bins[6][128];
-#define USE_STEP(n)                                                          \
-	static void use_step##n(void)                                        \
-	{                                                                    \
-		bin = bins[n - 1];                                           \
-		init = n >= 2 ? "--init" : "";                               \
+#define USE_STEP(n)                                                                                \
+	static void use_step##n(void)                                                              \
+	{                                                                                          \
+		bin = bins[n - 1];                                                                 \
+		init = n >= 2 ? "--init" : "";                                                     \
 	}
-USE_STEP(1) USE_STEP(2) USE_STEP(3) USE_STEP(4) USE_STEP(5) USE_STEP(6)
-static void (*const USE[])(void) = {use_step1, use_step2, use_step3, use_step4, use_step5, use_step6};
+USE_STEP(1)
+USE_STEP(2) USE_STEP(3) USE_STEP(4) USE_STEP(5) USE_STEP(6) static void (*const USE[])(void) = {
+    use_step1, use_step2, use_step3, use_step4, use_step5, use_step6};
 
 int main(void)
 {

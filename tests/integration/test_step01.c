@@ -37,7 +37,8 @@ START_TEST(later_options_name_their_step)
 {
 	run(&r, STEP01 " run --hostname box %s /bin/true", rootfs());
 	ck_assert_int_eq(r.code, 125);
-	ck_assert_str_eq(r.err, "container: --hostname: not in this step (it comes with step02_uts_pid)\n");
+	ck_assert_str_eq(
+	    r.err, "container: --hostname: not in this step (it comes with step02_uts_pid)\n");
 	run(&r, STEP01 " run --memory 64m %s /bin/true", rootfs());
 	ck_assert_int_eq(r.code, 125);
 	ck_assert_contains(r.err, "it comes with step05_cgroups");
@@ -51,7 +52,8 @@ START_TEST(usage_errors)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		run(&r, STEP01 " %s", cases[i]);
 		ck_assert_int_eq(r.code, 125);
-		ck_assert_str_eq(r.err, "container: usage: container run [OPTIONS] ROOTFS COMMAND [ARG...] (see --help)\n");
+		ck_assert_str_eq(r.err, "container: usage: container run [OPTIONS] ROOTFS COMMAND "
+					"[ARG...] (see --help)\n");
 	}
 	run(&r, STEP01 " run /etc/os-release sh");
 	ck_assert_int_eq(r.code, 125);

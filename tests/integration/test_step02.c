@@ -32,7 +32,6 @@ static void remove_fifo(void)
 	unlink(go);
 }
 
-
 /* Is ROOTFS/proc in our (the host's, for step02) mount table? */
 static bool proc_mounted_on_host(void)
 {
@@ -70,7 +69,12 @@ END_TEST
 
 START_TEST(bad_hostnames)
 {
-	const char *bad[] = {"''", "-box", "box-", "a_b", "a.b", "'a b'",
+	const char *bad[] = {"''",
+			     "-box",
+			     "box-",
+			     "a_b",
+			     "a.b",
+			     "'a b'",
 			     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -83,7 +87,8 @@ END_TEST
 
 START_TEST(command_is_pid_1)
 {
-	run(&r, STEP02 " run %s /bin/sh -c 'echo $$; cut -d\" \" -f1,2 /proc/1/stat; true'", rootfs());
+	run(&r, STEP02 " run %s /bin/sh -c 'echo $$; cut -d\" \" -f1,2 /proc/1/stat; true'",
+	    rootfs());
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_str_eq(r.out, "1\n1 (sh)\n");
 }
@@ -101,8 +106,9 @@ START_TEST(proc_visible_on_host_while_running)
 {
 	/* The lesson: without a mount namespace the host sees our /proc. The
 	 * container says "up" through one FIFO and waits on a second one. */
-	run(&r, STEP02 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; read x < /tmp/go-%d' & sup=$!; "
-		"read line < %s; grep -c ' %s/proc ' /proc/self/mountinfo; echo > %s; wait $sup",
+	run(&r,
+	    STEP02 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; read x < /tmp/go-%d' & sup=$!; "
+		   "read line < %s; grep -c ' %s/proc ' /proc/self/mountinfo; echo > %s; wait $sup",
 	    rootfs(), getpid(), getpid(), fifo, rootfs(), go);
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_str_eq(r.out, "1\n");
@@ -127,8 +133,9 @@ START_TEST(proc_unmounted_after_pid1_killed)
 {
 	/* Supervisor in the background; once the container says it runs, kill
 	 * its PID 1 (the supervisor's only child) with SIGKILL. */
-	run(&r, STEP02 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; exec sleep 60' & sup=$!; "
-		"read line < %s; kill -KILL $(cat /proc/$sup/task/$sup/children); wait $sup",
+	run(&r,
+	    STEP02 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; exec sleep 60' & sup=$!; "
+		   "read line < %s; kill -KILL $(cat /proc/$sup/task/$sup/children); wait $sup",
 	    rootfs(), getpid(), fifo);
 	ck_assert_int_eq(r.code, 128 + 9);
 	ck_assert(!proc_mounted_on_host());
@@ -137,8 +144,10 @@ END_TEST
 
 START_TEST(sigterm_forwarded_to_init)
 {
-	run(&r, STEP02 " run --init %s /bin/sh -c 'echo up > /tmp/ready-%d; exec sleep 60' & sup=$!; "
-		"read line < %s; kill -TERM $sup; wait $sup", rootfs(), getpid(), fifo);
+	run(&r,
+	    STEP02 " run --init %s /bin/sh -c 'echo up > /tmp/ready-%d; exec sleep 60' & sup=$!; "
+		   "read line < %s; kill -TERM $sup; wait $sup",
+	    rootfs(), getpid(), fifo);
 	ck_assert_int_eq(r.code, 128 + 15);
 	ck_assert(!proc_mounted_on_host());
 }
@@ -148,8 +157,10 @@ START_TEST(sigterm_ignored_by_pid1_without_init)
 {
 	/* sleep as PID 1 has no SIGTERM handler, so the kernel drops the
 	 * forwarded SIGTERM; the container ends on its own with 0. */
-	run(&r, STEP02 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; exec sleep 1' & sup=$!; "
-		"read line < %s; kill -TERM $sup; wait $sup", rootfs(), getpid(), fifo);
+	run(&r,
+	    STEP02 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; exec sleep 1' & sup=$!; "
+		   "read line < %s; kill -TERM $sup; wait $sup",
+	    rootfs(), getpid(), fifo);
 	ck_assert_int_eq(r.code, 0);
 }
 END_TEST
@@ -158,8 +169,10 @@ START_TEST(init_reaps_orphans)
 {
 	/* sh starts a background sleep and exits at once: the sleep is
 	 * orphaned, re-parented to PID 1, and must not stay a zombie. */
-	run(&r, STEP02 " run --init %s /bin/sh -c '"
-		"sh -c \"sleep 0.1 & exit 0\"; sleep 0.5; ps -o stat,comm | grep -c \"^Z\"; exit 5'",
+	run(&r,
+	    STEP02
+	    " run --init %s /bin/sh -c '"
+	    "sh -c \"sleep 0.1 & exit 0\"; sleep 0.5; ps -o stat,comm | grep -c \"^Z\"; exit 5'",
 	    rootfs());
 	ck_assert_int_eq(r.code, 5);
 	ck_assert_str_eq(r.out, "0\n");

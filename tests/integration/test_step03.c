@@ -11,7 +11,7 @@
 
 static struct run r;
 static char tmp[] = "/tmp/kobako-step03-XXXXXX"; /* a host directory for -v */
-static char fifo[4200], go[4200];                   /* "I am up" / "go on" */
+static char fifo[4200], go[4200]; /* "I am up" / "go on" */
 
 static void setup(void)
 {
@@ -50,8 +50,9 @@ START_TEST(host_mount_table_unchanged_during_and_after)
 	char *before = mount_snapshot(), during[4200];
 
 	snprintf(during, sizeof(during), "%s/during", tmp);
-	run(&r, STEP03 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; read x < /tmp/go-%d' & sup=$!; "
-		"read line < %s; cat /proc/self/mountinfo > %s; echo > %s; wait $sup",
+	run(&r,
+	    STEP03 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; read x < /tmp/go-%d' & sup=$!; "
+		   "read line < %s; cat /proc/self/mountinfo > %s; echo > %s; wait $sup",
 	    rootfs(), getpid(), getpid(), fifo, during, go);
 	ck_assert_int_eq(r.code, 0);
 	char *after = mount_snapshot();
@@ -83,8 +84,10 @@ START_TEST(dev_has_only_listed_nodes)
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_str_eq(r.out, "fd\nfull\nmqueue\nnull\nptmx\npts\nrandom\nshm\nstderr\n"
 				"stdin\nstdout\ntty\nurandom\nzero\n");
-	run(&r, STEP03 " run %s /bin/sh -c 'echo hi > /dev/null && head -c 4 /dev/zero | wc -c && "
-		"echo x > /dev/full'", rootfs());
+	run(&r,
+	    STEP03 " run %s /bin/sh -c 'echo hi > /dev/null && head -c 4 /dev/zero | wc -c && "
+		   "echo x > /dev/full'",
+	    rootfs());
 	ck_assert_str_eq(r.out, "4\n");
 	ck_assert_contains(r.err, "No space left on device");
 }
@@ -126,8 +129,8 @@ START_TEST(volume_read_only)
 	run(&r, STEP03 " run -v %s:/mnt:ro %s /bin/sh -c 'touch /mnt/f'", tmp, rootfs());
 	ck_assert_int_ne(r.code, 0);
 	ck_assert_contains(r.err, "Read-only file system");
-	run(&r, STEP03 " run --volume %s:/mnt:ro -v %s:/tmp %s /bin/sh -c 'touch /tmp/ok'", tmp, tmp,
-	    rootfs());
+	run(&r, STEP03 " run --volume %s:/mnt:ro -v %s:/tmp %s /bin/sh -c 'touch /tmp/ok'", tmp,
+	    tmp, rootfs());
 	ck_assert_int_eq(r.code, 0);
 }
 END_TEST
@@ -180,13 +183,18 @@ static void expect_volume_error(const char *spec, const char *message)
 
 START_TEST(bad_volumes)
 {
-	expect_volume_error("/no/such/dir:/data", "container: -v /no/such/dir:/data: /no/such/dir: No such file or directory");
-	expect_volume_error("relative:/data", "container: -v relative:/data: both paths must be absolute");
+	expect_volume_error(
+	    "/no/such/dir:/data",
+	    "container: -v /no/such/dir:/data: /no/such/dir: No such file or directory");
+	expect_volume_error("relative:/data",
+			    "container: -v relative:/data: both paths must be absolute");
 	expect_volume_error("/tmp:data", "both paths must be absolute");
 	expect_volume_error("/tmp", "container: -v /tmp: expected HOST:CONTAINER[:ro]");
 	expect_volume_error("/tmp:", "expected HOST:CONTAINER[:ro]");
-	expect_volume_error("/tmp:/data:rx", "container: -v /tmp:/data:rx: unknown mode 'rx' (use ro or rw)");
-	expect_volume_error("/tmp:/no/such/parent/dir", "container: -v /no/such/parent/dir: /no/such/parent");
+	expect_volume_error("/tmp:/data:rx",
+			    "container: -v /tmp:/data:rx: unknown mode 'rx' (use ro or rw)");
+	expect_volume_error("/tmp:/no/such/parent/dir",
+			    "container: -v /no/such/parent/dir: /no/such/parent");
 	/* a missing mount point is created, like Docker; its parent must exist */
 }
 END_TEST

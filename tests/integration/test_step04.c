@@ -21,14 +21,14 @@
 
 #include "tests/harness.h"
 
-#define STEP04	     "step04_net/container"
-#define SUBNET	     "10.213.0" /* the default, 10.213.0.0/24 */
-#define PAYLOAD_SIZE (1 << 20)	/* 1 MiB through the -p proxy */
-#define MANY	     20		/* containers started at once */
+#define STEP04 "step04_net/container"
+#define SUBNET "10.213.0" /* the default, 10.213.0.0/24 */
+#define PAYLOAD_SIZE (1 << 20) /* 1 MiB through the -p proxy */
+#define MANY 20 /* containers started at once */
 
 static struct run r;
 static char www[4200]; /* rootfs/tmp/www-PID: what httpd serves in the container */
-static char *payload;  /* PAYLOAD_SIZE random bytes, also www/big */
+static char *payload; /* PAYLOAD_SIZE random bytes, also www/big */
 
 /* ---- helpers ---- */
 

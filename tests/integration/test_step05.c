@@ -27,7 +27,7 @@
 /* A busy loop for 2 s. Not as PID 1, which ignores timeout's SIGTERM. */
 #define SPIN "sh -c 'timeout 2 sh -c \"while :; do :; done\"; true'"
 #define SLEEPER "sh -c 'echo ready; exec sleep 1000'"
-#define CPU_LIMITED_MAX 0.40   /* CPU-s per wall second allowed with --cpus 0.25 */
+#define CPU_LIMITED_MAX 0.40 /* CPU-s per wall second allowed with --cpus 0.25 */
 #define CPU_UNLIMITED_MIN 0.45 /* ... and at least this much without */
 
 static struct cgroup_layout layout;
@@ -114,8 +114,10 @@ START_TEST(fork_bomb_is_contained)
 
 	/* Every `sleep &` is a process; the 20th fork fails, the shell gives
 	 * up, and as PID 1 takes its namespace with it, no sleep survives. */
-	run(&r, C5 " --pids-limit 20 --stats %s sh -c "
-		   "'n=0; while [ $n -lt 200 ]; do sleep 1000 & n=$((n+1)); done'", rootfs());
+	run(&r,
+	    C5 " --pids-limit 20 --stats %s sh -c "
+	       "'n=0; while [ $n -lt 200 ]; do sleep 1000 & n=$((n+1)); done'",
+	    rootfs());
 	ck_assert_msg(r.code == 2, "exit %d: %s", r.code, r.err);
 	ck_assert_contains(r.err, "can't fork: Resource temporarily unavailable");
 	if (!strstr(r.err, "peak pids n/a")) /* pids.peak: Linux 6.13+ */
@@ -144,12 +146,15 @@ END_TEST
 
 START_TEST(limits_are_in_the_files)
 {
-	const char *files = is_v2() ? "memory.max memory.swap.max pids.max cpu.max cpu.weight"
-				    : "memory/memory.limit_in_bytes pids/pids.max cpu/cpu.cfs_quota_us "
-				      "cpu/cpu.cfs_period_us cpu/cpu.shares";
+	const char *files = is_v2()
+				? "memory.max memory.swap.max pids.max cpu.max cpu.weight"
+				: "memory/memory.limit_in_bytes pids/pids.max cpu/cpu.cfs_quota_us "
+				  "cpu/cpu.cfs_period_us cpu/cpu.shares";
 
-	run(&r, C5 " --memory 64m --pids-limit 30 --cpus 0.5 --cpu-shares 512 %s "
-		   "sh -c 'cd /sys/fs/cgroup && cat %s'", rootfs(), files);
+	run(&r,
+	    C5 " --memory 64m --pids-limit 30 --cpus 0.5 --cpu-shares 512 %s "
+	       "sh -c 'cd /sys/fs/cgroup && cat %s'",
+	    rootfs(), files);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	ck_assert_str_eq(r.out, is_v2() ? "67108864\n0\n30\n50000 100000\n59\n"
 					: "67108864\n30\n50000\n100000\n512\n");
@@ -159,9 +164,10 @@ END_TEST
 
 START_TEST(sees_itself_as_root)
 {
-	run(&r, C5 " --memory 64m %s sh -c 'cat /proc/self/cgroup; "
-		   "touch /sys/fs/cgroup/x 2>&1; "
-		   "cat /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/*/cgroup.procs 2>/dev/null'",
+	run(&r,
+	    C5 " --memory 64m %s sh -c 'cat /proc/self/cgroup; "
+	       "touch /sys/fs/cgroup/x 2>&1; "
+	       "cat /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/*/cgroup.procs 2>/dev/null'",
 	    rootfs());
 	/* Every line "N:CONTROLLERS:/" : no host path leaks in. */
 	for (char *line = r.out; *line && *line != 't'; line = strchr(line, '\n') + 1)
@@ -271,9 +277,11 @@ START_TEST(missing_controller)
 {
 	/* In a mount namespace of its own, hide the pids controller: v1 by
 	 * unmounting its hierarchy, v2 by unmounting the whole cgroup2 tree. */
-	const char *hide = is_v2() ? layout.h[0].mount : cgroup_hierarchy_of(&layout, CTRL_PIDS)->mount;
+	const char *hide =
+	    is_v2() ? layout.h[0].mount : cgroup_hierarchy_of(&layout, CTRL_PIDS)->mount;
 
-	run(&r, "unshare -m sh -c 'umount -l %s && exec " C5 " --pids-limit 20 %s true'", hide, rootfs());
+	run(&r, "unshare -m sh -c 'umount -l %s && exec " C5 " --pids-limit 20 %s true'", hide,
+	    rootfs());
 	ck_assert_msg(r.code == 125, "exit %d: %s", r.code, r.err);
 	ck_assert_contains(r.err, is_v2() ? "container: cgroup: none mounted"
 					  : "container: --pids-limit: no pids controller here");

@@ -1,8 +1,8 @@
 /* test_step06.c - step06_rootfs/container: images imported into a store and
  * run on an overlayfs; copy-on-write; --keep; one-line errors. Every test
  * uses a fresh --root store below /tmp, never /var/lib/kobako. */
-#include <bsd/string.h>
 #include <archive.h>
+#include <bsd/string.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -13,26 +13,26 @@
 
 /* This CI machine: v1 controllers, systemd's name=systemd, an empty cgroup2. */
 static const char HYBRID_MOUNTINFO[] =
-	"23 27 0:22 / /sys rw,relatime - sysfs sysfs rw\n"
-	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-	"32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
-	"33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
-	"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
-	"39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
-	"40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
-	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
-	"99 35 0:32 / /mnt/memory-again rw,relatime - cgroup cgroup rw,memory\n";
+    "23 27 0:22 / /sys rw,relatime - sysfs sysfs rw\n"
+    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+    "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+    "99 35 0:32 / /mnt/memory-again rw,relatime - cgroup cgroup rw,memory\n";
 static const char HYBRID_CGROUP[] =
-	"9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n2:cpuacct:/\n1:cpu:/\n0::/\n";
+    "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n2:cpuacct:/\n1:cpu:/\n0::/\n";
 
 /* systemd's legacy layout: cpu and cpuacct share one hierarchy. */
 static const char COMOUNTED_MOUNTINFO[] =
-	"30 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct,release_agent=/x\n"
-	"31 25 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
+    "30 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct,release_agent=/x\n"
+    "31 25 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
 static const char COMOUNTED_CGROUP[] = "5:cpu,cpuacct:/user.slice\n4:memory:/user.slice\n";
 
 static const char V2_MOUNTINFO[] =
-	"24 18 0:22 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
+    "24 18 0:22 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
 static const char V2_CGROUP[] = "0::/user.slice/user-0.slice/session-1.scope\n";
 
 static int detect(struct cgroup_layout *l, const char *mountinfo, const char *self)
@@ -108,7 +108,8 @@ START_TEST(resolve_parent)
 	ck_assert_int_eq(cgroup_resolve(h, "/kobako", "ID"), 0); /* from the root */
 	ck_assert_str_eq(h->dir, "/sys/fs/cgroup/kobako/ID");
 	ck_assert_int_eq(cgroup_resolve(h, "kobako-test", "ID"), 0); /* from our own */
-	ck_assert_str_eq(h->dir, "/sys/fs/cgroup/user.slice/user-0.slice/session-1.scope/kobako-test/ID");
+	ck_assert_str_eq(h->dir,
+			 "/sys/fs/cgroup/user.slice/user-0.slice/session-1.scope/kobako-test/ID");
 	/* A mount that shows only part of the tree (a cgroup namespace's view). */
 	strlcpy(h->mount_root, "/user.slice", sizeof(h->mount_root));
 	ck_assert_int_eq(cgroup_resolve(h, "/user.slice/k", "ID"), 0);
@@ -231,7 +232,8 @@ START_TEST(v2_delegation_needs_the_controller)
 	put("cgroup.controllers", "cpu memory\n");
 	put("cgroup.subtree_control", "memory\n");
 	/* pids is not offered here: an error, and nothing created */
-	ck_assert_int_eq(cgroup_make(&h, CGROUP_V2, CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_PIDS)), -1);
+	ck_assert_int_eq(cgroup_make(&h, CGROUP_V2, CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_PIDS)),
+			 -1);
 	ck_assert(!h.created && !is_directory(h.dir));
 	/* cpu is offered, not enabled yet: "+cpu" is written, then the leaf made */
 	ck_assert_int_eq(cgroup_make(&h, CGROUP_V2, CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_CPU)), 0);

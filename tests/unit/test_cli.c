@@ -10,10 +10,10 @@
 static struct options opt;
 
 /* Parse "run OPTIONS /tmp sh" as step `step`. argv is static: opt points into it. */
-#define PARSE(step, ...)                                                     \
-	do {                                                                 \
-		static char *argv[] = {"container", "run", __VA_ARGS__, "/tmp", "sh", NULL}; \
-		parse_options(sizeof(argv) / sizeof(argv[0]) - 1, argv, step, &opt); \
+#define PARSE(step, ...)                                                                           \
+	do {                                                                                       \
+		static char *argv[] = {"container", "run", __VA_ARGS__, "/tmp", "sh", NULL};       \
+		parse_options(sizeof(argv) / sizeof(argv[0]) - 1, argv, step, &opt);               \
 	} while (0)
 
 START_TEST(defaults)
@@ -47,10 +47,10 @@ END_TEST
 START_TEST(every_value)
 {
 	PARSE(6, "--hostname", "web-1", "--init", "-v", "/tmp:/a:ro", "--volume", "/:/b",
-	      "--read-only", "--net", "bridge", "--subnet", "10.9.0.0/16", "--ip", "10.9.3.4",
-	      "-p", "8080:80", "--publish", "127.0.0.2:9000:90/tcp", "--memory", "64m",
-	      "--memory-swap", "128m", "--cpus", "0.5", "--cpu-shares", "512", "--pids-limit",
-	      "20", "--cgroup-parent", "test", "--keep", "--root", "/srv");
+	      "--read-only", "--net", "bridge", "--subnet", "10.9.0.0/16", "--ip", "10.9.3.4", "-p",
+	      "8080:80", "--publish", "127.0.0.2:9000:90/tcp", "--memory", "64m", "--memory-swap",
+	      "128m", "--cpus", "0.5", "--cpu-shares", "512", "--pids-limit", "20",
+	      "--cgroup-parent", "test", "--keep", "--root", "/srv");
 	ck_assert_str_eq(opt.hostname, "web-1");
 	ck_assert_int_eq(opt.n_volumes, 2);
 	ck_assert_str_eq(opt.volumes[0].host, "/tmp");
@@ -91,14 +91,18 @@ START_TEST(store_from_environment)
 END_TEST
 
 /* Each of these must exit 125 (Check's exit tests fork for us). */
-#define BAD(name, step, ...)                                                 \
-	START_TEST(name) { PARSE(step, __VA_ARGS__); }                       \
+#define BAD(name, step, ...)                                                                       \
+	START_TEST(name)                                                                           \
+	{                                                                                          \
+		PARSE(step, __VA_ARGS__);                                                          \
+	}                                                                                          \
 	END_TEST
 BAD(option_of_later_step, 2, "-v", "/tmp:/x")
 BAD(unknown_option, 6, "--bogus")
 BAD(missing_value, 6, "--memory")
 BAD(hostname_underscore, 2, "--hostname", "a_b")
-BAD(hostname_too_long, 2, "--hostname", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+BAD(hostname_too_long, 2, "--hostname",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
 BAD(volume_relative, 3, "-v", "tmp:/x")
 BAD(volume_missing_host, 3, "-v", "/no/such:/x")
 BAD(volume_bad_mode, 3, "-v", "/tmp:/x:rx")
@@ -133,12 +137,33 @@ int main(void)
 	tcase_add_test(tc, memory_swap_unlimited);
 	tcase_add_test(tc, store_from_environment);
 	const TTest *const bad[] = {
-		option_of_later_step, unknown_option, missing_value, hostname_underscore,
-		hostname_too_long, volume_relative, volume_missing_host, volume_bad_mode,
-		net_unknown, subnet_host_bits, ip_outside_subnet, port_zero, port_junk, port_udp,
-		port_with_net_none, memory_junk, memory_negative, memory_zero, memory_huge,
-		swap_below_memory, cpus_zero, cpus_negative, cpus_exponent, cpus_too_many,
-		pids_zero, shares_one, cgroup_parent_dotdot,
+	    option_of_later_step,
+	    unknown_option,
+	    missing_value,
+	    hostname_underscore,
+	    hostname_too_long,
+	    volume_relative,
+	    volume_missing_host,
+	    volume_bad_mode,
+	    net_unknown,
+	    subnet_host_bits,
+	    ip_outside_subnet,
+	    port_zero,
+	    port_junk,
+	    port_udp,
+	    port_with_net_none,
+	    memory_junk,
+	    memory_negative,
+	    memory_zero,
+	    memory_huge,
+	    swap_below_memory,
+	    cpus_zero,
+	    cpus_negative,
+	    cpus_exponent,
+	    cpus_too_many,
+	    pids_zero,
+	    shares_one,
+	    cgroup_parent_dotdot,
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		tcase_add_exit_test(tc, bad[i], 125);

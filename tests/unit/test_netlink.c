@@ -12,7 +12,7 @@
 #include "tests/harness.h"
 
 /* The attributes that follow a struct ifinfomsg. */
-#define LINK_ATTRS(m)	  ((const struct rtattr *)((m)->buf + NLMSG_LENGTH(sizeof(struct ifinfomsg))))
+#define LINK_ATTRS(m) ((const struct rtattr *)((m)->buf + NLMSG_LENGTH(sizeof(struct ifinfomsg))))
 #define LINK_ATTRS_LEN(m) ((m)->hdr.nlmsg_len - NLMSG_LENGTH(sizeof(struct ifinfomsg)))
 
 static void new_link(struct nl_msg *m, const char *name)

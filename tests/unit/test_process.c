@@ -75,7 +75,8 @@ START_TEST(exec_gives_clean_environment)
 	run(&r, "SECRET=host-only TERM=xterm %s --exec-env", self);
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_ptr_null(strstr(r.out, "SECRET"));
-	ck_assert_contains(r.out, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+	ck_assert_contains(r.out,
+			   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
 	ck_assert_contains(r.out, "HOME=/root\n");
 	ck_assert_contains(r.out, "TERM=xterm\n");
 	ck_assert_contains(r.out, "SigBlk:\t0000000000000000\n");

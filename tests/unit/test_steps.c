@@ -25,7 +25,8 @@ static bool is_lesson(const char *step, const char *file)
 	ck_assert_msg(table != NULL, "missing %s", path);
 	while (!found && fgets(line, sizeof(line), table))
 		if (line[0] != '#' && sscanf(line, "%127[^\t]\t%127[^\t]", s, f) == 2)
-			found = (strcmp(s, "*") == 0 || strcmp(s, step) == 0) && strcmp(f, file) == 0;
+			found =
+			    (strcmp(s, "*") == 0 || strcmp(s, step) == 0) && strcmp(f, file) == 0;
 	fclose(table);
 	return found;
 }
@@ -50,11 +51,13 @@ static int check_carried(const char *prev, const char *step)
 	ck_assert_ptr_nonnull(d);
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
-		if (len < 3 || (strcmp(e->d_name + len - 2, ".c") && strcmp(e->d_name + len - 2, ".h")))
+		if (len < 3 ||
+		    (strcmp(e->d_name + len - 2, ".c") && strcmp(e->d_name + len - 2, ".h")))
 			continue;
 		run(&r, "cmp -s %s/%s %s/%s", prev, e->d_name, step, e->d_name);
 		if (r.code != 0 && !is_lesson(step, e->d_name)) {
-			fprintf(stderr, "drift: %s/%s differs from %s/%s (not in docs/step-changes.tsv)\n",
+			fprintf(stderr,
+				"drift: %s/%s differs from %s/%s (not in docs/step-changes.tsv)\n",
 				step, e->d_name, prev, e->d_name);
 			drift++;
 		}
@@ -98,8 +101,10 @@ START_TEST(diffs_are_current)
 
 	for (int i = 0; i < N_STEPS && step_exists(STEPS[i]); i++)
 		strcat(strcat(steps, " "), STEPS[i]);
-	run(&r, "d=$(mktemp -d) && sh tests/mkdiffs.sh $d %s && diff -r $d docs/diffs; rc=$?; "
-		"rm -rf $d; exit $rc", steps);
+	run(&r,
+	    "d=$(mktemp -d) && sh tests/mkdiffs.sh $d %s && diff -r $d docs/diffs; rc=$?; "
+	    "rm -rf $d; exit $rc",
+	    steps);
 	ck_assert_msg(r.code == 0, "docs/diffs is stale, run `make diffs`:\n%s", r.out);
 }
 END_TEST
