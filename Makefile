@@ -9,7 +9,7 @@
 
 CC       ?= cc
 PREFIX   ?= /usr/local
-PKGS     := libbsd libmd libarchive json-c
+PKGS     := libbsd libmd libarchive json-c nettle
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libarchive is linked statically into the steps: as a shared library it pulls
@@ -17,8 +17,9 @@ CFLAGS   += -std=gnu17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-confi
 # docs/benchmarks.md). Its compression libraries stay shared, loaded as needed.
 ARCHIVE_LIBS := -Wl,-Bstatic -larchive -Wl,-Bdynamic -Wl,--as-needed \
 	$(filter-out -larchive,$(shell pkg-config --static --libs-only-l libarchive 2>/dev/null))
-LDLIBS   += $(shell pkg-config --libs libbsd libmd json-c 2>/dev/null) $(ARCHIVE_LIBS)
-TEST_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs libbsd json-c nettle 2>/dev/null) $(ARCHIVE_LIBS)
+# libmd's SHA-256 checks nettle's in the tests
+TEST_LIBS = $(shell pkg-config --libs check libmd 2>/dev/null)
 ifeq ($(SANITIZE),1)
 # ASan follows fork(2) children; a clone(2)d child running on its own stack
 # is not fully tracked (stack bounds), so stack checks there are best effort.
@@ -40,7 +41,7 @@ ESCAPE     := $(ROOTFS)/usr/local/bin/chroot-escape
 
 # Debian/Ubuntu packages that build, test and demo kobako.
 DEB_PACKAGES := build-essential pkg-config check libbsd-dev libarchive-dev \
-	libjson-c-dev libmd-dev libzstd-dev liblz4-dev libacl1-dev busybox-static \
+	libjson-c-dev libmd-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev busybox-static \
 	iproute2 util-linux clang clang-format
 
 .SECONDARY:

@@ -26,11 +26,14 @@ noreturn void exec_command(char **command)
 	setenv("HOSTNAME", hostname, 1);
 	if (term[0])
 		setenv("TERM", term, 1);
-	/* The supervisor blocked the signals it forwards; a blocked mask
-	 * survives execve(2) and the command would never see them. */
+	/* The supervisor blocked the signals it forwards, and a shell that
+	 * started us in the background ignores SIGINT; both survive execve(2),
+	 * so the command would never see them. Start it with the defaults. */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL); /* EINVAL for SIGKILL, SIGSTOP, glibc's own: fine */
 	execvp(command[0], command);
 	int code = (errno == ENOENT || errno == ENOTDIR) ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 	fail("exec %s", command[0]);

@@ -4,7 +4,8 @@
 #include <stdnoreturn.h>
 
 /* execvp(3) the command with a clean environment (PATH, HOME, TERM, HOSTNAME),
- * as Docker gives it, and no blocked signals. On failure print why and _exit with Docker's code:
+ * as Docker gives it, and every signal unblocked and back to its default action.
+ * On failure print why and _exit with Docker's code:
  * 127 if the command does not exist, 126 if it cannot be executed. */
 noreturn void exec_command(char **command);
 

@@ -12,7 +12,12 @@
  * xattr trusted.overlay.opaque=y), so layers stack at mount time and each one
  * is stored once, shared by every image that has it.
  *
- * man: openat2(2), mknodat(2), linkat(2), setxattr(2), libarchive_read(3)
+ * Speed (docs/benchmarks.md): the layer's sha256 is computed by a second
+ * thread with nettle (SHA-NI), the last entry's directory stays open, and a
+ * regular file costs four syscalls: open, write, futimens, close.
+ *
+ * man: openat2(2), mknodat(2), linkat(2), setxattr(2), libarchive_read(3),
+ *      pthread_cond_wait(3), nettle manual "SHA2"
  */
 #include "image_extract.h"
 
@@ -24,6 +29,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <nettle/sha2.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -33,18 +40,39 @@
 
 #include "die.h"
 
-#define READ_BLOCK   (128 * 1024) /* bytes handed to libarchive per read */
-#define PARENT_MODE  0755	  /* directories the archive did not list */
-#define WHITEOUT     ".wh."
-#define OPAQUE	     ".wh..wh..opq"
+#define READ_BLOCK (512 * 1024) /* bytes handed to libarchive per read */
+#define SOURCE_BUFFERS 4 /* read blocks in flight, waiting to be hashed */
+#define PARENT_MODE 0755 /* directories the archive did not list */
+#define WHITEOUT ".wh."
+#define OPAQUE ".wh..wh..opq"
 #define OPAQUE_XATTR "trusted.overlay.opaque"
 
 /* The raw archive bytes pass through here, so the digest covers exactly
- * what libarchive read. */
+ * what libarchive read. They are hashed by a second thread, on the other
+ * core, while this one creates files: a ring of buffers that the reader
+ * fills and the hasher empties, both in order. A buffer is refilled only
+ * once it is hashed; libarchive only uses the block it got last
+ * (archive_read_open(3)), so with two buffers or more it never waits on us. */
 struct source {
 	int fd;
-	SHA256_CTX sha;
-	unsigned char buf[READ_BLOCK];
+	struct sha256_ctx sha; /* the hasher's only, until it is joined */
+	pthread_t hasher;
+	pthread_mutex_t lock;
+	pthread_cond_t moved; /* filled, hashed or done changed */
+	unsigned long filled, hashed; /* buffers so far: hashed <= filled <= hashed + N */
+	bool done; /* nothing more will be filled */
+	size_t len[SOURCE_BUFFERS];
+	unsigned char buf[SOURCE_BUFFERS][READ_BLOCK];
+};
+
+/* The directory the last entry went into, still open: archives list a
+ * directory's files one after the other, so most entries reuse it instead
+ * of resolving their parent again. */
+struct parent_cache {
+	bool valid;
+	int fd; /* O_PATH, or -1 */
+	gid_t gid; /* its group: a new file's, if the directory is set-group-ID */
+	char path[PATH_MAX];
 };
 
 struct unpack {
@@ -52,8 +80,37 @@ struct unpack {
 	const char *label;
 	int root;
 	enum extract_mode mode;
+	bool as_root; /* geteuid() == 0: owners and device nodes */
+	uid_t uid; /* geteuid(), getegid(): the owner of a new file */
+	gid_t gid;
+	mode_t mask; /* what the kernel takes off a new file's mode */
+	struct parent_cache parent;
 	uint64_t bytes;
 };
+
+/* "sha256:<hex>" of what sha has seen (and sha starts over). */
+static void digest_finish(struct sha256_ctx *sha, char out[DIGEST_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[SHA256_DIGEST_SIZE];
+
+	sha256_digest(sha, sizeof(raw), raw);
+	strlcpy(out, "sha256:", DIGEST_LEN + 1);
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		out[7 + 2 * i] = hex[raw[i] >> 4];
+		out[7 + 2 * i + 1] = hex[raw[i] & 0xf];
+	}
+	out[DIGEST_LEN] = '\0';
+}
+
+void digest_data(const void *data, size_t len, char digest[DIGEST_LEN + 1])
+{
+	struct sha256_ctx sha;
+
+	sha256_init(&sha);
+	sha256_update(&sha, len, data);
+	digest_finish(&sha, digest);
+}
 
 int open_in_root(int root, const char *path, int flags)
 {
@@ -65,22 +122,100 @@ int open_in_root(int root, const char *path, int flags)
 	return syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof(how));
 }
 
-static ssize_t source_read(struct archive *a, void *data, const void **block)
+/*** the archive's bytes, hashed on the side ***/
+
+/* The hasher thread: hash each filled buffer in turn until done. */
+static void *hash_buffers(void *data)
 {
 	struct source *s = data;
-	ssize_t n;
 
-	do
-		n = read(s->fd, s->buf, sizeof(s->buf));
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		archive_set_error(a, errno, "read: %s", strerror(errno));
-		return -1;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (s->hashed == s->filled && !s->done)
+			pthread_cond_wait(&s->moved, &s->lock);
+		if (s->hashed == s->filled)
+			break; /* done, and all hashed */
+		size_t i = s->hashed % SOURCE_BUFFERS;
+		pthread_mutex_unlock(&s->lock); /* the reader won't touch buffer i */
+		sha256_update(&s->sha, s->len[i], s->buf[i]);
+		pthread_mutex_lock(&s->lock);
+		s->hashed++;
+		pthread_cond_broadcast(&s->moved);
 	}
-	SHA256Update(&s->sha, s->buf, n);
-	*block = s->buf;
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Start hashing what will be read from fd. Returns 0 or -1 with errno. */
+static int source_start(struct source *s, int fd)
+{
+	s->fd = fd;
+	s->filled = s->hashed = 0;
+	s->done = false;
+	sha256_init(&s->sha);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->moved, NULL);
+	errno = pthread_create(&s->hasher, NULL, hash_buffers, s);
+	return errno ? -1 : 0;
+}
+
+/* Read the next block into the ring (once its buffer is hashed) and queue
+ * it for hashing. Returns its length, 0 at the end, -1 with errno. */
+static ssize_t source_fill(struct source *s, const void **block)
+{
+	ssize_t n;
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	while (s->filled - s->hashed == SOURCE_BUFFERS)
+		pthread_cond_wait(&s->moved, &s->lock);
+	i = s->filled % SOURCE_BUFFERS;
+	pthread_mutex_unlock(&s->lock);
+	do
+		n = read(s->fd, s->buf[i], READ_BLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n;
+	pthread_mutex_lock(&s->lock);
+	s->len[i] = n;
+	s->filled++;
+	pthread_cond_broadcast(&s->moved);
+	pthread_mutex_unlock(&s->lock);
+	*block = s->buf[i];
 	return n;
 }
+
+/* Hash the rest of the file (libarchive may stop before the tar padding),
+ * wait for the hasher, write the digest. Always stops the thread. */
+static int source_finish(struct source *s, bool read_rest, char digest[DIGEST_LEN + 1])
+{
+	const void *block;
+	ssize_t n = 0;
+
+	while (read_rest && (n = source_fill(s, &block)) > 0)
+		;
+	pthread_mutex_lock(&s->lock);
+	s->done = true;
+	pthread_cond_broadcast(&s->moved);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->hasher, NULL);
+	pthread_cond_destroy(&s->moved);
+	pthread_mutex_destroy(&s->lock);
+	digest_finish(&s->sha, digest);
+	return n < 0 ? -1 : 0;
+}
+
+/* libarchive's read callback. */
+static ssize_t source_read(struct archive *a, void *data, const void **block)
+{
+	ssize_t n = source_fill(data, block);
+
+	if (n < 0)
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+	return n;
+}
+
+/*** unpacking ***/
 
 /* "./a//b/./c/" -> "a/b/c", "/etc/x" -> "etc/x" (tar's rule: a leading "/"
  * is dropped), "./" -> "" (the top). -1 (EINVAL) if a component is "..". */
@@ -126,17 +261,45 @@ static int open_parent(int root, const char *dir)
 	return open_in_root(root, dir, O_PATH | O_DIRECTORY);
 }
 
+/* The directory parent (below the root) as an O_PATH fd, owned by the
+ * cache: the last one is kept open for the entries that follow. */
+static int enter_parent(struct unpack *u, const char *parent)
+{
+	struct parent_cache *c = &u->parent;
+	struct stat st;
+
+	if (c->valid && strcmp(c->path, parent) == 0)
+		return c->fd;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = open_parent(u->root, parent);
+	if (c->fd < 0 || fstat(c->fd, &st) < 0)
+		return c->valid = false, -1;
+	c->gid = st.st_gid;
+	c->valid = strlcpy(c->path, parent, sizeof(c->path)) < sizeof(c->path);
+	return c->fd;
+}
+
+/* Something was removed: a cached directory may be gone, or a symlink on
+ * its path replaced, so the next entry resolves its parent afresh, exactly
+ * as without the cache. (The fd stays open for the entry in progress.) */
+static void forget_parent(struct unpack *u)
+{
+	u->parent.valid = false;
+}
+
 /* Make room for a new entry called name: remove what is there, except a
  * directory that is to stay a directory. Never follows a symlink. */
-static int clear_name(int dir_fd, const char *name, bool keep_dir)
+static int clear_name(struct unpack *u, int dir_fd, const char *name, bool keep_dir)
 {
 	struct stat st;
 
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -1;
-	if (S_ISDIR(st.st_mode))
-		return keep_dir ? 0 : remove_tree(dir_fd, name);
-	return unlinkat(dir_fd, name, 0);
+	if (S_ISDIR(st.st_mode) && keep_dir)
+		return 0;
+	forget_parent(u);
+	return S_ISDIR(st.st_mode) ? remove_tree(dir_fd, name) : unlinkat(dir_fd, name, 0);
 }
 
 /* Copy the entry's extended attributes. Only user.* and security.* (file
@@ -157,24 +320,68 @@ static int copy_xattrs(int fd, struct archive_entry *e)
 	return 0;
 }
 
-/* Owner, mode, xattrs and mtime of the entry just created, in that order:
- * chown(2) clears set-user-ID bits and file capabilities. */
-static int set_metadata(int dir_fd, const char *name, struct archive_entry *e)
+/* The entry's mtime, for utimensat(2); the access time is left alone. */
+static void entry_times(struct archive_entry *e, struct timespec times[2])
+{
+	times[0] = (struct timespec){.tv_nsec = UTIME_OMIT};
+	times[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
+}
+
+/* Would chown(2) change a new file's owner? It has our euid, and our egid
+ * or, in a set-group-ID directory (or on a "grpid" mount), the directory's
+ * group (inode(7)): where all of these are the entry's, no. */
+static bool owner_differs(const struct unpack *u, struct archive_entry *e)
+{
+	return archive_entry_uid(e) != u->uid || archive_entry_gid(e) != u->gid ||
+	       u->parent.gid != u->gid;
+}
+
+/* Would chmod(2) change it? It was created with the entry's permissions
+ * (see open_new_file), less what the kernel took off (u->mask). */
+static bool mode_differs(const struct unpack *u, struct archive_entry *e)
+{
+	mode_t perm = archive_entry_perm(e);
+
+	return (perm & ACCESSPERMS & ~u->mask) != perm;
+}
+
+/* Owner, mode, xattrs and mtime of a regular file just written, on its open
+ * fd (no path lookups: most of an archive is regular files). In that order:
+ * chown(2) clears set-user-ID bits and file capabilities. chown and chmod
+ * run only where they change something: for most files, neither does. */
+static int set_file_metadata(struct unpack *u, int fd, struct archive_entry *e)
+{
+	struct timespec times[2];
+
+	entry_times(e, times);
+	if (u->as_root && owner_differs(u, e) &&
+	    fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) < 0)
+		return -1;
+	if (mode_differs(u, e) && fchmod(fd, archive_entry_perm(e)) < 0)
+		return -1;
+	if (copy_xattrs(fd, e) < 0)
+		return -1;
+	return futimens(fd, times);
+}
+
+/* The same for any other entry, by name (a device or fifo must not be
+ * opened). */
+static int set_metadata(struct unpack *u, int dir_fd, const char *name, struct archive_entry *e)
 {
 	mode_t type = archive_entry_filetype(e);
-	struct timespec times[2] = {{.tv_nsec = UTIME_OMIT},
-				    {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
+	struct timespec times[2];
 	int fd, r = 0;
 
-	if (geteuid() == 0 && fchownat(dir_fd, name, archive_entry_uid(e), archive_entry_gid(e),
-				       AT_SYMLINK_NOFOLLOW) < 0)
+	entry_times(e, times);
+	if (u->as_root && fchownat(dir_fd, name, archive_entry_uid(e), archive_entry_gid(e),
+				   AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
 	if (type == AE_IFLNK)
 		return utimensat(dir_fd, name, times, AT_SYMLINK_NOFOLLOW);
 	if (fchmodat(dir_fd, name, archive_entry_perm(e), 0) < 0)
 		return -1;
-	if (type == AE_IFREG || type == AE_IFDIR) {
-		fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (type == AE_IFDIR) {
+		fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return -1;
 		r = copy_xattrs(fd, e);
@@ -185,7 +392,9 @@ static int set_metadata(int dir_fd, const char *name, struct archive_entry *e)
 }
 
 /* A hard link to another entry of this archive, looked up inside the root:
- * "/etc/passwd" means this layer's etc/passwd, never the host's. */
+ * "/etc/passwd" means this layer's etc/passwd, never the host's. It shares
+ * its target's inode, so it gets no metadata of its own (chmod by name would
+ * follow the target if that is a symlink: a link to a link to a host file). */
 static int create_hardlink(struct unpack *u, int dir_fd, const char *name, const char *target)
 {
 	char clean[PATH_MAX];
@@ -196,51 +405,117 @@ static int create_hardlink(struct unpack *u, int dir_fd, const char *name, const
 	fd = open_in_root(u->root, clean, O_PATH | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	r = clear_name(dir_fd, name, false);
+	r = clear_name(u, dir_fd, name, false);
 	if (r == 0)
 		r = linkat(fd, "", dir_fd, name, AT_EMPTY_PATH);
 	close(fd);
 	return r;
 }
 
-static int create_regular(struct unpack *u, int dir_fd, const char *name, struct archive_entry *e)
+/* A new file NAME, created with the entry's permissions (no set-ID bits:
+ * those come with chmod, after chown); the layer is not reachable by anyone
+ * else until it is complete. Never opens what is already there (O_EXCL also
+ * refuses to follow a symlink called NAME). */
+static int open_new_file(int dir_fd, const char *name, struct archive_entry *e)
 {
-	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		      archive_entry_perm(e) & ACCESSPERMS);
+}
+
+/* Write all of buf at offset; a short write is retried, as write(2) allows. */
+static int write_all(int fd, const char *buf, size_t size, off_t offset)
+{
+	for (ssize_t n; size > 0; buf += n, size -= n, offset += n) {
+		n = pwrite(fd, buf, size, offset);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		n = n < 0 ? 0 : n;
+	}
+	return 0;
+}
+
+/* Copy the entry's data into fd, block by block as libarchive has it (for
+ * plain tar: pointers into our read buffer, no copy). A sparse file's holes
+ * stay holes: blocks go to their offsets, and the size is set at the end.
+ * (archive_read_data_into_fd(3) would fstat(2) every file first.) */
+static int write_data(struct unpack *u, int fd, struct archive_entry *e)
+{
+	const void *block;
+	size_t size;
+	la_int64_t offset, end = 0;
 	int r;
 
+	while ((r = archive_read_data_block(u->a, &block, &size, &offset)) == ARCHIVE_OK) {
+		if (write_all(fd, block, size, offset) < 0)
+			return -1;
+		end = offset + size;
+	}
+	if (r != ARCHIVE_EOF)
+		return errno = archive_errno(u->a) > 0 ? archive_errno(u->a) : EIO, -1;
+	return end < archive_entry_size(e) ? ftruncate(fd, archive_entry_size(e)) : 0;
+}
+
+/* A regular file: created, filled from the archive, its metadata set. */
+static int create_regular(struct unpack *u, int dir_fd, const char *name, struct archive_entry *e)
+{
+	int fd = open_new_file(dir_fd, name, e), r;
+
+	/* The name is almost always new: look at what is there only if taken. */
+	if (fd < 0 && errno == EEXIST && clear_name(u, dir_fd, name, false) == 0)
+		fd = open_new_file(dir_fd, name, e);
 	if (fd < 0)
 		return -1;
-	r = archive_read_data_into_fd(u->a, fd);
+	r = write_data(u, fd, e);
+	if (r == 0)
+		r = set_file_metadata(u, fd, e);
 	close(fd);
-	if (r != ARCHIVE_OK) {
-		errno = archive_errno(u->a) > 0 ? archive_errno(u->a) : EIO;
+	if (r != 0)
 		return -1;
-	}
 	u->bytes += archive_entry_size(e);
 	return 0;
+}
+
+/* mkdir, symlink or mknod NAME as the entry says; EEXIST if it is taken. */
+static int make_node(struct unpack *u, int dir_fd, const char *name, struct archive_entry *e)
+{
+	mode_t type = archive_entry_filetype(e);
+
+	switch (type) {
+	case AE_IFDIR: return mkdirat(dir_fd, name, 0700);
+	case AE_IFLNK: return symlinkat(archive_entry_symlink(e), dir_fd, name);
+	case AE_IFCHR:
+	case AE_IFBLK:
+		if (!u->as_root)
+			return errno = EPERM, -1; /* device nodes only as root */
+		/* fallthrough */
+	case AE_IFIFO: return mknodat(dir_fd, name, type | 0600, archive_entry_rdev(e));
+	default: return errno = ENOTSUP, -1; /* sockets have no place in an image */
+	}
+}
+
+/* Any other entry, then its metadata. A taken name is cleared and the node
+ * made again, except a directory that stays one (tar's rule). */
+static int create_node(struct unpack *u, int dir_fd, const char *name, struct archive_entry *e)
+{
+	bool is_dir = archive_entry_filetype(e) == AE_IFDIR;
+	int r = make_node(u, dir_fd, name, e);
+
+	if (r < 0 && errno == EEXIST && clear_name(u, dir_fd, name, is_dir) == 0) {
+		r = make_node(u, dir_fd, name, e);
+		if (r < 0 && is_dir && errno == EEXIST)
+			r = 0; /* a directory was there: it stays */
+	}
+	return r < 0 ? -1 : set_metadata(u, dir_fd, name, e);
 }
 
 /* Create one non-whiteout entry as NAME in dir_fd. */
 static int create_entry(struct unpack *u, int dir_fd, const char *name, struct archive_entry *e)
 {
-	mode_t type = archive_entry_filetype(e);
-
 	if (archive_entry_hardlink(e))
 		return create_hardlink(u, dir_fd, name, archive_entry_hardlink(e));
-	if (clear_name(dir_fd, name, type == AE_IFDIR) < 0)
-		return -1;
-	switch (type) {
-	case AE_IFDIR: return mkdirat(dir_fd, name, 0700) < 0 && errno != EEXIST ? -1 : 0;
-	case AE_IFREG: return create_regular(u, dir_fd, name, e);
-	case AE_IFLNK: return symlinkat(archive_entry_symlink(e), dir_fd, name);
-	case AE_IFCHR:
-	case AE_IFBLK:
-		if (geteuid() != 0)
-			return errno = EPERM, -1; /* device nodes only as root */
-						  /* fallthrough */
-	case AE_IFIFO: return mknodat(dir_fd, name, type | 0600, archive_entry_rdev(e));
-	default: return errno = ENOTSUP, -1; /* sockets have no place in an image */
-	}
+	if (archive_entry_filetype(e) == AE_IFREG)
+		return create_regular(u, dir_fd, name, e);
+	return create_node(u, dir_fd, name, e);
 }
 
 /* ".wh..wh..opq": mark the directory opaque; ".wh.NAME": a 0/0 character
@@ -262,7 +537,7 @@ static int create_whiteout(struct unpack *u, int dir_fd, const char *parent, con
 		return 0; /* other ".wh..wh." names are aufs bookkeeping */
 	if (!*hidden || strcmp(hidden, ".") == 0 || strcmp(hidden, "..") == 0)
 		return errno = EINVAL, -1;
-	if (clear_name(dir_fd, hidden, false) < 0)
+	if (clear_name(u, dir_fd, hidden, false) < 0)
 		return -1;
 	return mknodat(dir_fd, hidden, S_IFCHR | 0, makedev(0, 0));
 }
@@ -276,19 +551,13 @@ static bool is_whiteout(const struct unpack *u, const char *name)
 static int place_entry(struct unpack *u, const char *parent, const char *name,
 		       struct archive_entry *e)
 {
-	int dir_fd = open_parent(u->root, parent), r;
+	int dir_fd = enter_parent(u, parent);
 
 	if (dir_fd < 0)
 		return -1;
-	if (is_whiteout(u, name)) {
-		r = create_whiteout(u, dir_fd, parent, name);
-	} else {
-		r = create_entry(u, dir_fd, name, e);
-		if (r == 0)
-			r = set_metadata(dir_fd, name, e);
-	}
-	close(dir_fd);
-	return r;
+	if (is_whiteout(u, name))
+		return create_whiteout(u, dir_fd, parent, name);
+	return create_entry(u, dir_fd, name, e);
 }
 
 /* Place one archive entry below u->root; one line on failure. */
@@ -327,6 +596,22 @@ static struct archive *open_reader(struct source *s)
 	return a;
 }
 
+/* The bits the kernel takes off a new file's mode: the umask, unless the
+ * top directory has a default ACL, which then rules instead (acl(5)); then
+ * "all", so every file gets its chmod. No directory below gets a default
+ * ACL of its own: mkdir(2) inherits one only from a parent that has one,
+ * and copy_xattrs never copies system.* attributes. */
+static mode_t creation_mask(int root)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	if (fgetxattr(root, "system.posix_acl_default", NULL, 0) < 0 &&
+	    (errno == ENODATA || errno == ENOTSUP))
+		return mask;
+	return ALLPERMS;
+}
+
 /* Read entries until the end; -1 after reporting the first problem. */
 static int unpack_all(struct unpack *u)
 {
@@ -348,7 +633,7 @@ static int unpack_all(struct unpack *u)
 int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mode,
 		    struct extract_result *result)
 {
-	static struct source s; /* 128 KiB: not on the stack */
+	static struct source s; /* 512 KiB: not on the stack */
 	struct stat st;
 	int r;
 
@@ -357,21 +642,23 @@ int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mod
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		return failx("%s: %s", label,
 			     S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
-	s.fd = fd;
-	SHA256Init(&s.sha);
-	struct unpack u = {open_reader(&s), label, dir_fd, mode, 0};
+	if (source_start(&s, fd) < 0)
+		return fail("%s: start the hashing thread", label);
+	struct unpack u = {.a = open_reader(&s),
+			   .label = label,
+			   .root = dir_fd,
+			   .mode = mode,
+			   .as_root = geteuid() == 0,
+			   .uid = geteuid(),
+			   .gid = getegid(),
+			   .mask = creation_mask(dir_fd),
+			   .parent.fd = -1};
 	r = unpack_all(&u);
 	archive_read_free(u.a);
-	/* libarchive may stop before the tar padding: hash the rest too. */
-	for (ssize_t n = 1; r == 0 && n > 0;) {
-		n = read(fd, s.buf, sizeof(s.buf));
-		if (n < 0)
-			r = fail("%s", label);
-		else
-			SHA256Update(&s.sha, s.buf, n);
-	}
-	strlcpy(result->digest, "sha256:", sizeof(result->digest));
-	SHA256End(&s.sha, result->digest + 7);
+	if (u.parent.fd >= 0)
+		close(u.parent.fd);
+	if (source_finish(&s, r == 0, result->digest) < 0)
+		r = fail("%s", label);
 	result->bytes = u.bytes;
 	return r;
 }

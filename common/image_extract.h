@@ -8,12 +8,12 @@
  */
 #pragma once
 
-#include <sha256.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#define DIGEST_HEX_LEN 64		    /* sha256 in hex */
-#define DIGEST_LEN     (7 + DIGEST_HEX_LEN) /* "sha256:" + hex */
+#define DIGEST_HEX_LEN 64 /* sha256 in hex */
+#define DIGEST_LEN (7 + DIGEST_HEX_LEN) /* "sha256:" + hex */
 
 enum extract_mode {
 	EXTRACT_FILES, /* entries as they are (an outer archive, a rootfs) */
@@ -22,13 +22,17 @@ enum extract_mode {
 
 struct extract_result {
 	char digest[DIGEST_LEN + 1]; /* "sha256:<hex>" of the archive's bytes */
-	uint64_t bytes;		     /* sum of the regular files' sizes */
+	uint64_t bytes; /* sum of the regular files' sizes */
 };
 
 /* Unpack the archive open on fd (named label in messages) into the existing
  * directory dir_fd. Returns 0, or -1 after one line "LABEL: reason". */
 int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mode,
 		    struct extract_result *result);
+
+/* "sha256:<hex>" of len bytes at data (nettle: SHA-NI / AVX code when the
+ * CPU has it, 1.4 GB/s here against libmd's 0.2 GB/s). */
+void digest_data(const void *data, size_t len, char digest[DIGEST_LEN + 1]);
 
 /* openat2(2) path below root with RESOLVE_IN_ROOT: symlinks and absolute
  * names resolve as if root were "/". Returns an fd or -1 with errno. */

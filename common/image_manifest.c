@@ -25,11 +25,11 @@
 
 #include "die.h"
 
-#define JSON_MAX	(4 << 20) /* bytes: a manifest or config is a few KiB */
-#define MAX_INDEX_DEPTH 2	  /* index -> (platform) index -> manifest */
-#define REF_ANNOTATION	"org.opencontainers.image.ref.name"
-#define OCI_INDEX	"application/vnd.oci.image.index.v1+json"
-#define DOCKER_LIST	"application/vnd.docker.distribution.manifest.list.v2+json"
+#define JSON_MAX (4 << 20) /* bytes: a manifest or config is a few KiB */
+#define MAX_INDEX_DEPTH 2 /* index -> (platform) index -> manifest */
+#define REF_ANNOTATION "org.opencontainers.image.ref.name"
+#define OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 
 static const char *MANIFEST_TYPES[] = {"application/vnd.oci.image.manifest.v1+json",
 				       "application/vnd.docker.distribution.manifest.v2+json",
@@ -83,7 +83,7 @@ static json_object *get_array(json_object *obj, const char *key)
 static json_object *read_json(int dir_fd, const char *label, const char *path, const char *want,
 			      char got[DIGEST_LEN + 1])
 {
-	char digest[DIGEST_LEN + 1] = "sha256:", *text = malloc(JSON_MAX + 1);
+	char digest[DIGEST_LEN + 1], *text = malloc(JSON_MAX + 1);
 	int fd = open_in_root(dir_fd, path, O_RDONLY);
 	ssize_t n = fd < 0 || !text ? -1 : read(fd, text, JSON_MAX + 1);
 	json_object *obj = NULL;
@@ -95,7 +95,7 @@ static json_object *read_json(int dir_fd, const char *label, const char *path, c
 		n < 0 ? fail("%s: %s", label, path)
 		      : failx("%s: %s: larger than %d bytes", label, path, JSON_MAX);
 	} else {
-		SHA256Data((unsigned char *)text, n, digest + 7);
+		digest_data(text, n, digest);
 		text[n] = '\0';
 		if (want && strcmp(want, digest) != 0)
 			failx("%s: %s: digest mismatch (expected %s, file has %s)", label, path,

@@ -16,12 +16,12 @@
 
 #include "image_extract.h"
 
-#define IMAGE_MAX_LAYERS 64  /* overlayfs stacks up to 500; images have ~5-30 */
-#define IMAGE_REF_MAX	 256 /* "registry/name:tag" */
+#define IMAGE_MAX_LAYERS 64 /* overlayfs stacks up to 500; images have ~5-30 */
+#define IMAGE_REF_MAX 256 /* "registry/name:tag" */
 
 struct layer_blob {
 	char digest[DIGEST_LEN + 1]; /* what the layer's bytes must hash to */
-	char path[PATH_MAX];	     /* relative to the layout directory */
+	char path[PATH_MAX]; /* relative to the layout directory */
 };
 
 struct manifest {

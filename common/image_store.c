@@ -30,11 +30,11 @@
 
 #define LAYERS_DIR "layers/sha256"
 #define IMAGES_DIR "images"
-#define TMP_DIR	   "tmp"
-#define UNPACK_TMP "unpack"	/* below tmp/: the archive, unpacked */
-#define LAYER_TMP  "layer"	/* below tmp/: the layer being unpacked */
-#define IMAGE_TMP  "image.json" /* below tmp/: the image's JSON, before rename */
-#define STORE_MODE 0700		/* layers hold other users' files: root only */
+#define TMP_DIR "tmp"
+#define UNPACK_TMP "unpack" /* below tmp/: the archive, unpacked */
+#define LAYER_TMP "layer" /* below tmp/: the layer being unpacked */
+#define IMAGE_TMP "image.json" /* below tmp/: the image's JSON, before rename */
+#define STORE_MODE 0700 /* layers hold other users' files: root only */
 
 struct import {
 	const char *file, *name, *ref;

@@ -23,6 +23,12 @@
 #     must match what the tutorial shows. Afterwards the mount table and
 #     build/rootfs/busybox must be as they were. A "$ " prompt, or a console
 #     block without a command, is an error (use ```text for output only).
+#     The blocks see KOBAKO_CGROUP_PARENT=kobako-tutorial (containers' cgroups
+#     below the checker's own cgroup; on pure cgroup v2 "/kobako-tutorial",
+#     see tutorial_cgroup_parent) and KOBAKO_ROOT=a temporary image store.
+#     Afterwards no cgroup, no kb* link, no lease and no container directory
+#     may be left: the parent cgroup is removed in every hierarchy, the store
+#     with the work directory.
 #  4. exercises (root only): a console block preceded by
 #     `<!-- exercise NN-M solved-by tests/exercises/NN-M.patch -->` runs in a
 #     copy of the repository with the reference answer applied (and must NOT
@@ -34,6 +40,7 @@
 #   <pid>   a process id          <n>     any whole number
 #   <host>  the machine's hostname <top>  the repository's top directory
 #   <any>   any text (on one line) ...    (a line of its own) any lines
+#   <digest> 64 hex digits: a sha256 (an image layer, a long container id)
 #
 # Prints one line per failure and closes with "tutorial: N passed, N failed";
 # exits 1 if anything failed. Without root, checks 1-2 run and 3-4 are
@@ -45,7 +52,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 EN=TUTORIAL.md
 JA=TUTORIAL.ja.md
-BLOCK_TIMEOUT=60 # seconds for one console block; the whole file takes ~5 s
+BLOCK_TIMEOUT=60 # seconds for one console block; the whole file takes ~30 s
 # The build directory of the flavor under test: build, or build/sanitize
 # (the Makefile passes B=$(B)); exercise copies link against its library.
 B=${B:-build}
@@ -66,6 +73,63 @@ show=0
 [ "${1:-}" = --show ] && show=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# ---- cgroups and the image store of the containers the blocks start ----
+TUTORIAL_CGROUP=kobako-tutorial
+# cgroup_own_dirs: "MOUNT<TAB>ROOT<TAB>OWN" for every cgroup hierarchy mounted
+# (v1 and v2): where it is mounted, which cgroup its mount shows as its top,
+# and our own cgroup in it (from /proc/self/cgroup), as kobako's
+# common/cgroupfs.c finds them.
+cgroup_own_dirs() {
+	awk 'NR == FNR { # /proc/self/cgroup: ID:CONTROLLERS:PATH
+		i = index($0, ":"); rest = substr($0, i + 1); j = index(rest, ":")
+		ctl[++n] = substr(rest, 1, j - 1); own[n] = substr(rest, j + 1); next
+	}
+	{
+		k = index($0, " - "); split(substr($0, 1, k - 1), f, " ")
+		split(substr($0, k + 3), g, " ") # fstype source super-options
+		if (g[1] != "cgroup" && g[1] != "cgroup2") next
+		nopt = split(g[3], o, ","); delete opt
+		for (i = 1; i <= nopt; i++) opt[o[i]] = 1
+		for (c = 1; c <= n; c++) {
+			if (g[1] == "cgroup2") { if (ctl[c] != "") continue }
+			else {
+				if (ctl[c] == "") continue
+				m = split(ctl[c], w, ","); ok = 1
+				for (i = 1; i <= m; i++) if (!(w[i] in opt)) ok = 0
+				if (!ok) continue
+			}
+			printf "%s\t%s\t%s\n", f[5], f[4], own[c]; break
+		}
+	}' /proc/self/cgroup /proc/self/mountinfo
+}
+# tutorial_cgroup_parent: the --cgroup-parent for the blocks. Relative (below
+# our own cgroup) where the controllers are on v1. On pure v2 a relative one
+# works only from the root cgroup: our own cgroup has a process (us), and the
+# no-internal-processes rule forbids it to hand controllers down; there the
+# parent is /kobako-tutorial, below the root.
+tutorial_cgroup_parent() {
+	if grep -Eq ' - cgroup [^ ]+ ([^ ]*,)?(memory|cpu|cpuacct|pids)(,|$)' /proc/self/mountinfo ||
+		[ "$(sed -n 's/^0:://p' /proc/self/cgroup)" = / ]; then
+		echo "$TUTORIAL_CGROUP"
+	else
+		echo "/$TUTORIAL_CGROUP"
+	fi
+}
+# tutorial_cgroup_dirs: the parent's directory in every hierarchy.
+tutorial_cgroup_dirs() {
+	cgroup_own_dirs | while IFS='	' read -r mnt root own; do
+		case $KOBAKO_CGROUP_PARENT in
+		/*) path=$KOBAKO_CGROUP_PARENT ;;
+		*) path=${own%/}/$KOBAKO_CGROUP_PARENT ;;
+		esac
+		[ "$root" = / ] || path=${path#"$root"}
+		echo "$mnt$path"
+	done
+}
+KOBAKO_CGROUP_PARENT=$(tutorial_cgroup_parent)
+KOBAKO_ROOT=$work/store
+export KOBAKO_CGROUP_PARENT KOBAKO_ROOT
 passed=0 failed=0
 pass() { passed=$((passed + 1)); }
 failure() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
@@ -179,6 +243,7 @@ match() {
 	function to_regex(line,   hex, i) {
 		line = quote(line)
 		hex = ""; for (i = 0; i < 12; i++) hex = hex "[0-9a-f]"
+		gsub(/<digest>/, hex hex hex hex hex "[0-9a-f][0-9a-f][0-9a-f][0-9a-f]", line)
 		gsub(/<id>/, hex, line)
 		gsub(/<pid>|<n>/, "[0-9]+", line)
 		gsub(/<any>/, ".*", line)
@@ -232,6 +297,7 @@ solved_copy() {
 	mkdir -p "$dir/$B"
 	cp -a "$B/libkobako.a" "$B/common" "$dir/$B/" || return 1
 	ln -s "$top/build/rootfs" "$dir/build/rootfs"
+	ln -s "$top/build/images" "$dir/build/images"
 	(cd "$dir" && patch -s -p1 < "$top/$1" >&2 &&
 		for s in $steps; do make -s SANITIZE="$sanitize" "$s/container" >&2 || exit 1; done) ||
 		return 1
@@ -312,7 +378,10 @@ before=$(mounts)
 image_tree > "$work/image.before"
 check_console
 [ "$keep_scratch" = 1 ] || rmdir "$escape_scratch" 2>/dev/null
-[ "$show" = 1 ] && exit 0
+if [ "$show" = 1 ]; then
+	for dir in $(tutorial_cgroup_dirs); do rmdir "$dir" 2>/dev/null; done
+	exit 0
+fi
 if [ "$(mounts)" = "$before" ]; then pass; else
 	failure "the commands left mounts behind:"
 	printf '%s\n' "$before" > "$work/mounts.before"
@@ -322,6 +391,25 @@ if image_tree | cmp -s "$work/image.before" -; then pass; else
 	failure "the commands changed build/rootfs/busybox:"
 	image_tree | diff "$work/image.before" - | head
 fi
+# Every container's cgroup is gone: then the parent can be removed.
+for dir in $(tutorial_cgroup_dirs); do
+	if rmdir "$dir" 2>/dev/null || [ ! -e "$dir" ]; then pass; else
+		failure "cgroups left behind in $dir:"
+		find "$dir" -mindepth 1 -type d | head
+		find "$dir" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null
+		rmdir "$dir" 2>/dev/null
+	fi
+done
+if ip -o link show | grep -q '^[0-9]*: kb'; then
+	failure "veth links left behind:"
+	ip -o link show | grep '^[0-9]*: kb'
+else pass; fi
+# No lease (the lease files are empty) and no /run/kobako/<id> directory.
+left=$(find /run/kobako -mindepth 1 ! -path /run/kobako/net ! -path '/run/kobako/net/*.lock' \
+	! \( -path '/run/kobako/net/*.leases' -empty \) 2>/dev/null)
+if [ -z "$left" ]; then pass; else failure "left behind in /run/kobako: $left"; fi
+left=$(find "$KOBAKO_ROOT/containers" -mindepth 1 -maxdepth 1 2>/dev/null)
+if [ -z "$left" ]; then pass; else failure "container directories left behind: $left"; fi
 check_counts "$EN" "$n_commands=**%d** commands" "$n_exercises=**%d** exercise checks" \
 	"$n_excerpts=**%d** code excerpts"
 check_counts "$JA" "$n_commands=コマンド **%d** 個" "$n_exercises=演習のチェック **%d** 個" \

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <sha256.h> /* libmd: an independent check of our (nettle) digests */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -143,9 +143,16 @@ static char bins[6][128];
 		bin = bins[n - 1];                                                                 \
 		init = n >= 2 ? "--init" : "";                                                     \
 	}
+/* clang-format off: one fixture per step, each a function of its own */
 USE_STEP(1)
-USE_STEP(2) USE_STEP(3) USE_STEP(4) USE_STEP(5) USE_STEP(6) static void (*const USE[])(void) = {
-    use_step1, use_step2, use_step3, use_step4, use_step5, use_step6};
+USE_STEP(2)
+USE_STEP(3)
+USE_STEP(4)
+USE_STEP(5)
+USE_STEP(6)
+/* clang-format on */
+static void (*const USE[])(void) = {use_step1, use_step2, use_step3,
+				    use_step4, use_step5, use_step6};
 
 int main(void)
 {

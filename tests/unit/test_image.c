@@ -2,6 +2,7 @@
  * archives and OCI layouts into a store; digests, whiteouts, and hostile
  * archives. Needs root (owners, device nodes, trusted.* xattrs). */
 #include <archive.h>
+#include <archive_entry.h>
 #include <bsd/string.h>
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,8 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include <sha256.h>
 
 #include "common/image_store.h"
 #include "tests/fixtures.h"
@@ -110,6 +113,264 @@ static void write_tar(const char *name, int filter, const struct tar_entry *entr
 	close(fd);
 	blob_free(&b);
 }
+
+/* A tar entry with all of its metadata, for the tests that check it. type:
+ * AE_IFREG (data), AE_IFDIR, AE_IFLNK (link = target); link with AE_IFREG
+ * makes a hard link. An xattr "user.kobako" = xattr when set. */
+struct full_entry {
+	const char *path;
+	mode_t type, perm;
+	uid_t uid;
+	gid_t gid;
+	const char *data, *link, *xattr;
+};
+
+#define ENTRY_MTIME 1600000000 /* seconds: 2020-09-13, not "now" */
+#define REG(p, mode, u, g, text)                                                                   \
+	{                                                                                          \
+		.path = p, .type = AE_IFREG, .perm = mode, .uid = u, .gid = g, .data = text        \
+	}
+#define DIR(p, mode, u, g)                                                                         \
+	{                                                                                          \
+		.path = p, .type = AE_IFDIR, .perm = mode, .uid = u, .gid = g                      \
+	}
+#define SYM(p, to, u, g)                                                                           \
+	{                                                                                          \
+		.path = p, .type = AE_IFLNK, .perm = 0777, .uid = u, .gid = g, .link = to          \
+	}
+#define HARD(p, to, mode, u, g)                                                                    \
+	{                                                                                          \
+		.path = p, .type = AE_IFREG, .perm = mode, .uid = u, .gid = g, .link = to          \
+	}
+
+static void write_full_tar(const char *name, const struct full_entry *entries, char *path)
+{
+	struct archive *a = archive_write_new();
+
+	snprintf(path, PATH_MAX, "%s/%s", work, name);
+	archive_write_set_format_pax_restricted(a);
+	ck_assert_int_eq(archive_write_open_filename(a, path), ARCHIVE_OK);
+	for (const struct full_entry *f = entries; f->path; f++) {
+		struct archive_entry *e = archive_entry_new();
+		size_t len = f->data ? strlen(f->data) : 0;
+
+		archive_entry_set_pathname(e, f->path);
+		archive_entry_set_filetype(e, f->type);
+		archive_entry_set_perm(e, f->perm);
+		archive_entry_set_uid(e, f->uid);
+		archive_entry_set_gid(e, f->gid);
+		archive_entry_set_mtime(e, ENTRY_MTIME, 0);
+		if (f->type == AE_IFLNK)
+			archive_entry_set_symlink(e, f->link);
+		else if (f->link)
+			archive_entry_set_hardlink(e, f->link);
+		else
+			archive_entry_set_size(e, len);
+		if (f->xattr)
+			archive_entry_xattr_add_entry(e, "user.kobako", f->xattr, strlen(f->xattr));
+		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+		if (len)
+			ck_assert_int_eq(archive_write_data(a, f->data, len), (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	ck_assert_int_eq(archive_write_free(a), ARCHIVE_OK);
+}
+
+/* Import tar as image name; its one layer's directory goes to top. */
+static void import_one_layer(const char *tar, const char *name, char top[PATH_MAX])
+{
+	struct image_info info;
+
+	ck_assert_msg(import(tar, name, NULL) == 0, "%s", err);
+	ck_assert_int_eq(store_load(store, name, &info), 0);
+	ck_assert_uint_eq(info.n_layers, 1);
+	strlcpy(top, layer_file(info.layers[0], ""), PATH_MAX);
+}
+
+/* top/rel, in a static buffer. */
+static const char *in(const char *top, const char *rel)
+{
+	static char path[2 * PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s", top, rel);
+	return path;
+}
+
+/* The contents of top/rel; "" if missing. The caller frees it. */
+static char *read_in(const char *top, const char *rel)
+{
+	char *text = slurp(in(top, rel));
+
+	return text ? text : strdup("");
+}
+
+static void check_stat(const char *path, mode_t mode, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	ck_assert_msg(lstat(path, &st) == 0, "%s: %s", path, strerror(errno));
+	ck_assert_msg(st.st_mode == mode, "%s: mode %o, not %o", path, st.st_mode, mode);
+	ck_assert_msg(st.st_uid == uid && st.st_gid == gid, "%s: owner %u:%u, not %u:%u", path,
+		      st.st_uid, st.st_gid, uid, gid);
+	if (!S_ISDIR(mode))
+		ck_assert_int_eq(st.st_mtime, ENTRY_MTIME);
+}
+
+START_TEST(metadata_preserved)
+{
+	char tar[PATH_MAX], top[PATH_MAX], value[16] = "";
+	mode_t saved = umask(022); /* would take 022 off a plain create */
+
+	write_full_tar(
+	    "meta.tar",
+	    (struct full_entry[]){REG("plain", 0644, 0, 0, "a"),
+				  REG("shared", 0666, 0, 0, "b"), /* not 0644 */
+				  {.path = "secret",
+				   .type = AE_IFREG,
+				   .perm = 0400,
+				   .uid = 1234,
+				   .gid = 5678,
+				   .data = "c",
+				   .xattr = "hello"},
+				  REG("suid", 04755, 0, 0, "d"),
+				  DIR("sgid", 02775, 0, 5678), /* files in it get group 5678 */
+				  REG("sgid/root", 0644, 0, 0, "e"), /* ... unless chowned */
+				  REG("sgid/theirs", 0644, 1234, 5678, "f"),
+				  SYM("link", "plain", 1234, 5678),
+				  DIR("private", 0700, 1234, 5678),
+				  {0}},
+	    tar);
+	import_one_layer(tar, "meta", top);
+	umask(saved);
+	check_stat(in(top, "plain"), S_IFREG | 0644, 0, 0);
+	check_stat(in(top, "shared"), S_IFREG | 0666, 0, 0);
+	check_stat(in(top, "secret"), S_IFREG | 0400, 1234, 5678);
+	ck_assert_int_eq(getxattr(in(top, "secret"), "user.kobako", value, sizeof(value)), 5);
+	ck_assert_str_eq(value, "hello");
+	check_stat(in(top, "suid"), S_IFREG | 04755, 0, 0);
+	check_stat(in(top, "sgid"), S_IFDIR | 02775, 0, 5678);
+	check_stat(in(top, "sgid/root"), S_IFREG | 0644, 0, 0);
+	check_stat(in(top, "sgid/theirs"), S_IFREG | 0644, 1234, 5678);
+	check_stat(in(top, "link"), S_IFLNK | 0777, 1234, 5678);
+	check_stat(in(top, "private"), S_IFDIR | 0700, 1234, 5678);
+}
+END_TEST
+
+/* An archive may list a path twice; the last entry wins, and what it
+ * replaces is never written through (a symlink stays a name). */
+START_TEST(later_entries_replace_earlier)
+{
+	char tar[PATH_MAX], top[PATH_MAX], *text;
+	struct stat st;
+
+	write_full_tar(
+	    "replace.tar",
+	    (struct full_entry[]){REG("twice", 0644, 0, 0, "first\n"),
+				  REG("twice", 0600, 0, 0, "second\n"),
+				  REG("d/x", 0644, 0, 0, "x\n"),
+				  DIR("e/", 0755, 0, 0),
+				  SYM("d", "e", 0, 0), /* dir d -> symlink */
+				  REG("d/y", 0644, 0, 0, "y\n"), /* so this is e/y */
+				  REG("f", 0644, 0, 0, "file\n"),
+				  DIR("f", 0755, 0, 0), /* file f -> directory */
+				  REG("f/z", 0644, 0, 0, "z\n"),
+				  SYM("s", "plain", 0, 0),
+				  REG("plain", 0644, 0, 0, "plain\n"),
+				  REG("s", 0644, 0, 0, "not through\n"), /* symlink s -> file */
+				  {0}},
+	    tar);
+	import_one_layer(tar, "replace", top);
+	check_stat(in(top, "twice"), S_IFREG | 0600, 0, 0);
+	ck_assert_str_eq(text = read_in(top, "twice"), "second\n");
+	free(text);
+	check_stat(in(top, "d"), S_IFLNK | 0777, 0, 0);
+	ck_assert_str_eq(text = read_in(top, "e/y"), "y\n"); /* through the new symlink */
+	free(text);
+	ck_assert_int_eq(access(in(top, "e/x"), F_OK), -1); /* d/x went with d */
+	ck_assert_int_eq(lstat(in(top, "f"), &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_str_eq(text = read_in(top, "f/z"), "z\n");
+	free(text);
+	check_stat(in(top, "s"), S_IFREG | 0644, 0, 0);
+	ck_assert_str_eq(text = read_in(top, "s"), "not through\n");
+	free(text);
+	ck_assert_str_eq(text = read_in(top, "plain"), "plain\n"); /* untouched */
+	free(text);
+}
+END_TEST
+
+/* More data than the ring of read buffers holds, and a sparse file whose
+ * last hole must still count: the digest is the file's, every byte lands. */
+START_TEST(large_and_sparse)
+{
+	char tar[PATH_MAX], top[PATH_MAX], digest[DIGEST_LEN + 1] = "sha256:";
+	enum { BIG = 5 << 20, SPARSE = 3 << 20, DATA = 4096 };
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	char *big = malloc(BIG);
+	struct image_info info;
+	struct stat st;
+
+	for (size_t i = 0; i < BIG; i++)
+		big[i] = (char)(i * 2654435761u >> 24);
+	snprintf(tar, sizeof(tar), "%s/big.tar", work);
+	archive_write_set_format_pax(a);
+	ck_assert_int_eq(archive_write_open_filename(a, tar), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "big");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, BIG);
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, big, BIG), BIG);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "sparse");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, SPARSE);
+	archive_entry_sparse_add_entry(e, 0, DATA); /* then a hole to the end */
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, big, DATA), DATA);
+	archive_entry_free(e);
+	ck_assert_int_eq(archive_write_free(a), ARCHIVE_OK);
+
+	ck_assert_ptr_nonnull(SHA256File(tar, digest + 7));
+	import_one_layer(tar, "big", top);
+	ck_assert_int_eq(store_load(store, "big", &info), 0);
+	ck_assert_str_eq(info.layers[0], digest);
+	ck_assert_int_eq(stat(in(top, "big"), &st), 0);
+	ck_assert_int_eq(st.st_size, BIG);
+	char *copy = malloc(BIG);
+	int fd = open(in(top, "big"), O_RDONLY | O_CLOEXEC);
+	ck_assert_int_eq(read(fd, copy, BIG), BIG); /* tmpfs or ext4: one read */
+	close(fd);
+	ck_assert(memcmp(copy, big, BIG) == 0);
+	free(copy);
+	ck_assert_int_eq(stat(in(top, "sparse"), &st), 0);
+	ck_assert_int_eq(st.st_size, SPARSE);
+	free(big);
+}
+END_TEST
+
+/* The open parent directory kept from one entry to the next must change
+ * nothing: once an entry removes a name the kept path resolved through
+ * (here "child", on the way of lnk -> d/inner/child/..), the next entry
+ * resolves it again and is refused, as it would be without the cache. */
+START_TEST(kept_parent_is_resolved_again)
+{
+	char tar[PATH_MAX];
+
+	write_full_tar(
+	    "kept.tar",
+	    (struct full_entry[]){DIR("d/inner/child", 0755, 0, 0),
+				  SYM("lnk", "d/inner/child/..", 0, 0),
+				  REG("lnk/f1", 0644, 0, 0, "1\n"), /* in d/inner */
+				  REG("lnk/child", 0644, 0, 0, "no dir\n"),
+				  REG("lnk/f2", 0644, 0, 0, "2\n"), /* lnk is broken now */
+				  {0}},
+	    tar);
+	expect_rejected(tar, "entry 'lnk/f2': Not a directory");
+}
+END_TEST
 
 START_TEST(plain_tarball)
 {
@@ -386,7 +647,7 @@ START_TEST(symlink_then_write_neutralised)
 	struct image_info info;
 
 	snprintf(through, sizeof(through), "evil%s", target); /* evil -> / */
-	snprintf(chain, sizeof(chain), "a%s.chain", target);  /* a -> b -> ../../.. */
+	snprintf(chain, sizeof(chain), "a%s.chain", target); /* a -> b -> ../../.. */
 	write_tar("sym.tar", ARCHIVE_FILTER_NONE,
 		  (struct tar_entry[]){{'l', "evil", "/"},
 				       {'f', through, "pwned\n"},
@@ -421,6 +682,32 @@ START_TEST(hardlink_outside_rejected)
 	ck_assert_int_eq(stat("/etc/passwd", &after), 0);
 	ck_assert_uint_eq(before.st_nlink, after.st_nlink);
 	ck_assert_int_eq(before.st_mtime, after.st_mtime);
+}
+END_TEST
+
+/* A hard link to a symlink that points at a host file: the link is made
+ * (to the symlink itself), and the entry's mode and owner go nowhere, above
+ * all not to the host file. (Before: chmod followed the symlink.) */
+START_TEST(hardlink_to_symlink_changes_nothing_outside)
+{
+	char tar[PATH_MAX], top[PATH_MAX];
+	struct stat before, after;
+	int fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(stat(target, &before), 0);
+	write_full_tar("hardsym.tar",
+		       (struct full_entry[]){
+			   SYM("evil", target, 0, 0), HARD("x", "evil", 04777, 1234, 5678), {0}},
+		       tar);
+	import_one_layer(tar, "hardsym", top);
+	ck_assert_int_eq(stat(target, &after), 0);
+	ck_assert_uint_eq(after.st_mode, before.st_mode);
+	ck_assert_uint_eq(after.st_uid, before.st_uid);
+	ck_assert_uint_eq(after.st_gid, before.st_gid);
+	ck_assert_int_eq(lstat(in(top, "x"), &after), 0);
+	ck_assert(S_ISLNK(after.st_mode));
 }
 END_TEST
 
@@ -496,6 +783,10 @@ int main(void)
 	tcase_add_test(tc, unknown_media_type_rejected);
 	tcase_add_test(tc, digest_is_not_a_path);
 	tcase_add_test(tc, bad_names_rejected);
+	tcase_add_test(tc, metadata_preserved);
+	tcase_add_test(tc, later_entries_replace_earlier);
+	tcase_add_test(tc, kept_parent_is_resolved_again);
+	tcase_add_test(tc, large_and_sparse);
 	suite_add_tcase(s, tc);
 	tcase_add_unchecked_fixture(hostile, make_base, remove_base);
 	tcase_add_checked_fixture(hostile, hostile_setup, hostile_teardown);
@@ -503,6 +794,7 @@ int main(void)
 	tcase_add_test(hostile, dotdot_rejected);
 	tcase_add_test(hostile, symlink_then_write_neutralised);
 	tcase_add_test(hostile, hardlink_outside_rejected);
+	tcase_add_test(hostile, hardlink_to_symlink_changes_nothing_outside);
 	tcase_add_test(hostile, truncated_gzip_rejected);
 	tcase_add_test(hostile, empty_file_rejected);
 	tcase_add_test(hostile, non_archive_rejected);

@@ -80,6 +80,10 @@ START_TEST(exec_gives_clean_environment)
 	ck_assert_contains(r.out, "HOME=/root\n");
 	ck_assert_contains(r.out, "TERM=xterm\n");
 	ck_assert_contains(r.out, "SigBlk:\t0000000000000000\n");
+	/* Signals 1..31 back to default; glibc keeps 32 and 33 for itself. */
+	char *ign = strstr(r.out, "SigIgn:\t");
+	ck_assert_ptr_nonnull(ign);
+	ck_assert_uint_eq(strtoull(ign + 8, NULL, 16) & 0x7fffffffULL, 0);
 }
 END_TEST
 
@@ -111,10 +115,12 @@ END_TEST
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--exec-env") == 0) {
-		char *command[] = {"/bin/sh", "-c", "env; grep SigBlk /proc/self/status", NULL};
+		char *command[] = {"/bin/sh", "-c",
+				   "env; grep -E 'SigBlk|SigIgn' /proc/self/status", NULL};
 		sigset_t all;
 		sigfillset(&all);
 		sigprocmask(SIG_BLOCK, &all, NULL); /* exec_command must undo this */
+		signal(SIGINT, SIG_IGN); /* as in a shell's background job */
 		exec_command(command);
 	}
 	Suite *s = suite_create("process");

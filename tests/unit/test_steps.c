@@ -109,6 +109,16 @@ START_TEST(diffs_are_current)
 }
 END_TEST
 
+START_TEST(c_files_are_formatted)
+{
+	/* .clang-format is applied to every C file (make format), so step
+	 * diffs never carry whitespace noise. */
+	run(&r, "clang-format --style=file --dry-run -Werror common/*.[ch] step0*/*.[ch] "
+		"tests/*.[ch] tests/*/*.[ch] 2>&1 | grep -m 5 'error:'");
+	ck_assert_msg(r.code == 1, "not formatted (run `make format`):\n%s", r.out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("steps");
@@ -117,6 +127,7 @@ int main(void)
 	tcase_add_test(tc, carried_files_identical);
 	tcase_add_test(tc, lesson_table_detects_drift);
 	tcase_add_test(tc, diffs_are_current);
+	tcase_add_test(tc, c_files_are_formatted);
 	suite_add_tcase(s, tc);
 	return run_unit_suite(s);
 }
