@@ -1,7 +1,11 @@
 /* harness.c - running commands and isolating integration tests. */
 #include "harness.h"
 
+#include <bsd/string.h>
+
 #include "common/cgroupfs.h"
+#include "common/file.h"
+#include "common/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,6 +143,65 @@ static void bring_loopback_up(void)
 	close(fd);
 }
 
+/* Containers started by the tests put their cgroups below ours, never at a
+ * hierarchy's root: KOBAKO_CGROUP_PARENT. On v1 the relative TEST_CGROUP_PARENT
+ * does it (the supervisor, our child, resolves it from its cgroup: ours).
+ * On v2 the no-internal-processes rule forbids handing controllers down from
+ * a cgroup that holds processes, and the supervisor's own cgroup always holds
+ * the supervisor. So we step into a leaf, OWN/harness, and give the
+ * containers the absolute OWN/kobako-test. OWN must hold no other process:
+ * on systemd machines `make check` runs each test in a scope of its own. */
+static char v2_leaf[PATH_MAX]; /* OWN/harness on disk, once we moved there */
+
+static void choose_cgroup_parent(void)
+{
+	static char parent[PATH_MAX + 32];
+	struct cgroup_layout layout;
+
+	setenv("KOBAKO_CGROUP_PARENT", TEST_CGROUP_PARENT, 1);
+	if (cgroup_detect(&layout) < 0 || layout.version != CGROUP_V2)
+		return;
+	struct hierarchy *h = &layout.h[0];
+	if (strcmp(h->own, "/") != 0) { /* the root cgroup is exempt from the rule */
+		if (cgroup_resolve(h, h->own, "harness") < 0 ||
+		    (mkdir(h->dir, 0755) < 0 && errno != EEXIST) ||
+		    cgroup_write(h->dir, "cgroup.procs", "0") < 0)
+			perror("harness: move into a leaf cgroup"), exit(1);
+		strlcpy(v2_leaf, h->dir, sizeof(v2_leaf));
+	}
+	snprintf(parent, sizeof(parent), "%s/%s", strcmp(h->own, "/") ? h->own : "",
+		 TEST_CGROUP_PARENT);
+	setenv("KOBAKO_CGROUP_PARENT", parent, 1);
+}
+
+/* rmdir KOBAKO_CGROUP_PARENT in every hierarchy: the containers' cgroups in
+ * it are gone by now (each test checks that). On v2 also take back the
+ * controllers handed down from OWN, move back into OWN and remove the leaf. */
+static void remove_test_cgroups(void)
+{
+	struct cgroup_layout layout;
+	char own[PATH_MAX], path[PATH_MAX], controllers[256];
+
+	if (cgroup_detect(&layout) < 0)
+		return; /* no cgroups mounted: nothing was made */
+	for (size_t i = 0; i < layout.n; i++)
+		if (cgroup_resolve(&layout.h[i], getenv("KOBAKO_CGROUP_PARENT"), "x") == 0) {
+			*strrchr(layout.h[i].dir, '/') = '\0'; /* PARENT/x -> PARENT */
+			if (rmdir(layout.h[i].dir) < 0 && errno != ENOENT)
+				perror("harness: rmdir the test cgroup parent");
+		}
+	if (!v2_leaf[0])
+		return;
+	strlcpy(own, v2_leaf, sizeof(own));
+	*strrchr(own, '/') = '\0';
+	path_join(path, sizeof(path), own, "cgroup.subtree_control");
+	if (read_file(path, controllers, sizeof(controllers)) > 0)
+		for (char *c = strtok(controllers, " "); c; c = strtok(NULL, " "))
+			cgroup_write(own, "cgroup.subtree_control", "-%s", c);
+	if (cgroup_write(own, "cgroup.procs", "0") < 0 || rmdir(v2_leaf) < 0)
+		perror("harness: leave the leaf cgroup");
+}
+
 /* A private copy of the mount table and a network with only `lo`: whatever
  * a test mounts or creates dies with this process, never touching the host. */
 static void enter_test_namespaces(void)
@@ -152,26 +216,8 @@ static void enter_test_namespaces(void)
 		perror("harness: tmpfs on /run"), exit(1);
 	/* ... and an image store there, not in the machine's /var/lib/kobako */
 	setenv("KOBAKO_ROOT", "/run/kobako-store", 1);
-	/* cgroups below our own cgroup (a relative parent), not at /kobako */
-	setenv("KOBAKO_CGROUP_PARENT", TEST_CGROUP_PARENT, 1);
+	choose_cgroup_parent();
 	bring_loopback_up();
-}
-
-/* rmdir TEST_CGROUP_PARENT below our cgroup in every hierarchy: the
- * containers' own cgroups in it are gone by now (each test checks that). */
-static void remove_test_cgroups(void)
-{
-	struct cgroup_layout layout;
-
-	if (cgroup_detect(&layout) < 0)
-		return; /* no cgroups mounted: nothing was made */
-	for (size_t i = 0; i < layout.n; i++)
-		if (cgroup_resolve(&layout.h[i], TEST_CGROUP_PARENT, "x") == 0) {
-			*strrchr(layout.h[i].dir, '/') = '\0'; /* PARENT/x -> PARENT */
-			if (rmdir(layout.h[i].dir) < 0 && errno != ENOENT)
-				fprintf(stderr, "harness: rmdir %s: %s\n", layout.h[i].dir,
-					strerror(errno));
-		}
 }
 
 static int run_suite(Suite *suite)

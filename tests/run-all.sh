@@ -8,7 +8,7 @@ for t in "$@"; do
 	echo "== $t"
 	case $t in
 	*.sh) out=$(sh "$t" 2>&1); rc=$? ;;
-	*) out=$("$t" 2>&1); rc=$? ;;
+	*) out=$(${TEST_SCOPE:-} "$t" 2>&1); rc=$? ;; # TEST_SCOPE: see the Makefile
 	esac
 	printf '%s\n' "$out"
 	if printf '%s\n' "$out" | grep -q '^SKIPPED:'; then

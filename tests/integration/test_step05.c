@@ -19,8 +19,8 @@
 #include "common/path.h"
 #include "tests/harness.h"
 
-#define PARENT TEST_CGROUP_PARENT
-#define C5 "step05_cgroups/container run --cgroup-parent " PARENT
+/* The harness sets KOBAKO_CGROUP_PARENT: below our own cgroup (PARENT). */
+#define C5 "step05_cgroups/container run"
 /* dd reads into one 200 MiB buffer: every page of it is touched. */
 #define HOG "dd if=/dev/zero of=/dev/null bs=200M count=1"
 #define SPIN_SECONDS 2.0
@@ -39,13 +39,14 @@ static bool is_v2(void)
 	return layout.version == CGROUP_V2;
 }
 
-/* Where PARENT is in each hierarchy, the way the container resolves it. */
+/* Where PARENT is in each hierarchy, the way the container resolves it
+ * (a checked fixture: the harness has set KOBAKO_CGROUP_PARENT by then). */
 static void find_parent_dirs(void)
 {
 	if (cgroup_detect(&layout) < 0)
 		exit(1);
 	for (size_t i = 0; i < layout.n; i++) {
-		if (cgroup_resolve(&layout.h[i], PARENT, "x") < 0)
+		if (cgroup_resolve(&layout.h[i], getenv("KOBAKO_CGROUP_PARENT"), "x") < 0)
 			exit(1);
 		strlcpy(parent_dir[i], layout.h[i].dir, sizeof(parent_dir[i]));
 		*strrchr(parent_dir[i], '/') = '\0';
@@ -301,8 +302,10 @@ START_TEST(no_internal_processes_explained)
 	 * the container with a parent relative to that cgroup. */
 	ck_assert_int_eq(path_join(busy.dir, sizeof(busy.dir), parent_dir[0], "busy"), 0);
 	ck_assert_int_eq(mkdir_p(busy.dir, 0755), 0);
-	run(&r, "sh -c 'echo $$ > %s/cgroup.procs && exec " C5 " --memory 64m %s true'", busy.dir,
-	    rootfs());
+	run(&r,
+	    "sh -c 'echo $$ > %s/cgroup.procs && exec " C5 " --cgroup-parent " TEST_CGROUP_PARENT
+	    " --memory 64m %s true'",
+	    busy.dir, rootfs());
 	ck_assert_msg(r.code == 125, "exit %d: %s", r.code, r.err);
 	ck_assert_contains(r.err, "has processes of its own");
 	ck_assert_contains(r.err, "no-internal-processes rule");
@@ -318,8 +321,9 @@ int main(void)
 	TCase *tc = tcase_create("step05");
 	int status;
 
-	find_parent_dirs();
-	printf("cgroup %s: %s ...\n", is_v2() ? "v2" : "v1", parent_dir[0]);
+	if (cgroup_detect(&layout) == 0)
+		printf("cgroup %s\n", is_v2() ? "v2" : "v1");
+	tcase_add_checked_fixture(tc, find_parent_dirs, NULL);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, memory_hog_is_oom_killed);
 	tcase_add_test(tc, memory_hog_fits_in_512m);
