@@ -23,6 +23,7 @@
 #include <linux/veth.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -187,14 +188,32 @@ int net_prepare(struct net *n, const struct options *opt)
 	return write_etc_files(n, opt);
 }
 
-/* ip link add kbID master kobako0 up type veth peer name eth0 netns PID
+/* eth0's MAC address, derived from its IPv4 address as Docker did
+ * (moby/moby#8371): 02:42, then the address's four bytes, so 10.213.0.2 is
+ * 02:42:0a:d5:00:02 (locally administered, unicast). Why not a random one:
+ * the next container usually gets the address of the one before it, and
+ * the host's neighbour (ARP) table keeps that address's old MAC for seconds
+ * after the old container is gone; packets from the host (-p) would go to
+ * a MAC nobody has. With the MAC following the address, the entry is
+ * right for the new container too. */
+static void mac_from_address(unsigned char mac[ETH_ALEN], struct in_addr addr)
+{
+	static const unsigned char prefix[2] = {0x02, 0x42};
+
+	memcpy(mac, prefix, sizeof(prefix));
+	memcpy(mac + sizeof(prefix), &addr.s_addr, sizeof(addr.s_addr)); /* network order */
+}
+
+/* ip link add kbID master kobako0 up type veth peer name eth0 address MAC netns PID
  *
  * One request creates both ends. The peer's IFLA_NET_NS_PID makes the
  * kernel create eth0 straight inside the child's network namespace (the
  * namespace of process `child`): nothing to move, no moment where eth0
- * exists on the host. */
-static int create_veth(int nl, const char *host_end, unsigned bridge, pid_t child)
+ * exists on the host. Its IFLA_ADDRESS gives eth0 its MAC from birth. */
+static int create_veth(int nl, const char *host_end, unsigned bridge, pid_t child,
+		       struct in_addr addr)
 {
+	unsigned char mac[ETH_ALEN];
 	struct ifinfomsg host = {
 	    .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
 	struct ifinfomsg peer = {.ifi_family = AF_UNSPEC};
@@ -209,6 +228,8 @@ static int create_veth(int nl, const char *host_end, unsigned bridge, pid_t chil
 	struct rtattr *other_end = nl_nest_begin(&m, VETH_INFO_PEER);
 	nl_put_raw(&m, &peer, sizeof(peer)); /* the peer is described like a link */
 	nl_put_str(&m, IFLA_IFNAME, CONTAINER_IFNAME);
+	mac_from_address(mac, addr);
+	nl_put(&m, IFLA_ADDRESS, mac, sizeof(mac));
 	nl_put_u32(&m, IFLA_NET_NS_PID, child);
 	nl_nest_end(&m, other_end);
 	nl_nest_end(&m, data);
@@ -226,7 +247,7 @@ int net_attach(struct net *n, pid_t child)
 	if ((nl = nl_open()) < 0)
 		return fail("netlink socket");
 	bridge = link_index(BRIDGE_NAME);
-	ok = bridge ? create_veth(nl, n->veth, bridge, child) : -1;
+	ok = bridge ? create_veth(nl, n->veth, bridge, child, n->lease.addr) : -1;
 	n->veth_created = ok == 0;
 	close(nl);
 	if (ok < 0)

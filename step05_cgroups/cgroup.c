@@ -70,12 +70,15 @@ static int check_controllers(struct cgroup *cg)
 
 	for (size_t i = 0; i < cg->fs.n; i++)
 		have |= cg->fs.h[i].controllers;
-	for (int c = 0; c < N_CONTROLLERS; c++)
-		if (need & ~have & CTRL_BIT(c))
-			return failx("%s: no %s controller here (%s)", OPTION[c],
-				     CONTROLLER_NAME[c],
-				     v2(cg) ? "not in " CGROUP_MOUNT "/cgroup.controllers"
-					    : "cgroup v1: no hierarchy mounted with it");
+	for (int c = 0; c < N_CONTROLLERS; c++) {
+		if (!(need & ~have & CTRL_BIT(c)))
+			continue;
+		if (v2(cg)) /* the file where cgroupfs.c found the list: not always /sys/fs/cgroup */
+			return failx("%s: no %s controller here (not in %s/cgroup.controllers)",
+				     OPTION[c], CONTROLLER_NAME[c], cg->fs.h[0].mount);
+		return failx("%s: no %s controller here (cgroup v1: no hierarchy mounted with it)",
+			     OPTION[c], CONTROLLER_NAME[c]);
+	}
 	return 0;
 }
 

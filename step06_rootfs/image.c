@@ -13,7 +13,7 @@
  * file copies it up into U first ("copy-on-write"). So the image never
  * changes and two containers of one image never see each other's writes.
  *
- * man: mount(2), Documentation/filesystems/overlayfs.rst
+ * man: mount(2), statfs(2), Documentation/filesystems/overlayfs.rst
  */
 #include "image.h"
 
@@ -21,11 +21,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "common/die.h"
 #include "common/image_extract.h"
@@ -71,6 +73,25 @@ static int find_layers(const struct options *opt, char *lower, size_t size)
 	return add_lower(lower, size, path); /* a plain directory: read-only, like a layer */
 }
 
+/* overlayfs refuses an upper layer on an overlay: an overlay's files stand
+ * for files of the layers below it, and the upper layer must be the real
+ * thing. The mount would fail with a bare EINVAL, the reason only in the
+ * kernel log ("filesystem on ... not supported as upperdir"), and a store
+ * on an overlay is common: in a Docker container, / is one. So look first,
+ * with statfs(2), and say why. */
+static int check_upper_filesystem(const char *dir, const char *store)
+{
+	struct statfs fs;
+
+	if (statfs(dir, &fs) < 0)
+		return fail("statfs %s", dir);
+	if (fs.f_type == OVERLAYFS_SUPER_MAGIC)
+		return failx("store %s is on overlayfs, which cannot hold an overlay's upper "
+			     "layer (use --root on another filesystem)",
+			     store);
+	return 0;
+}
+
 /* STORE/containers/<id>/{upper,work,rootfs}. */
 static int make_container_dirs(struct image *img, const struct options *opt)
 {
@@ -79,6 +100,8 @@ static int make_container_dirs(struct image *img, const struct options *opt)
 	if (path_join(parent, sizeof(parent), opt->store, CONTAINERS_DIR) < 0 ||
 	    mkdir_p(parent, 0700) < 0)
 		return fail("image store %s", parent);
+	if (check_upper_filesystem(parent, opt->store) < 0)
+		return -1;
 	if (path_join(img->dir, sizeof(img->dir), parent, opt->id) < 0 || mkdir(img->dir, 0700) < 0)
 		return fail("mkdir %s", img->dir);
 	img->created = true;

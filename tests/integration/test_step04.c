@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@
 #define SUBNET "10.213.0" /* the default, 10.213.0.0/24 */
 #define PAYLOAD_SIZE (1 << 20) /* 1 MiB through the -p proxy */
 #define MANY 20 /* containers started at once */
+#define ANSWER_TIMEOUT_S                                                                           \
+	3 /* "at once": well below the kernel's 5 s before it re-checks a neighbour */
 
 static struct run r;
 static char www[4200]; /* rootfs/tmp/www-PID: what httpd serves in the container */
@@ -177,16 +180,20 @@ static int stop_bg(struct bg *b)
 #define SERVE "%s /bin/sh -c 'httpd -p 80 -h /tmp/www-%d && echo ready && read x || true'"
 
 /* Send `len` bytes to addr:port, half-close, and return the whole answer
- * (malloc'd, *got bytes). */
-static char *tcp_exchange(const char *addr, int port, const void *data, size_t len, size_t *got)
+ * (malloc'd, *got bytes; what came before a silence of `timeout_s` seconds,
+ * if not 0). */
+static char *tcp_exchange(const char *addr, int port, const void *data, size_t len, int timeout_s,
+			  size_t *got)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct timeval timeout = {.tv_sec = timeout_s};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	size_t cap = PAYLOAD_SIZE + 4096;
 	char *answer = malloc(cap);
 	ssize_t n;
 
 	ck_assert_int_eq(inet_pton(AF_INET, addr, &sa.sin_addr), 1);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)), 0);
 	ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect %s:%d: %s",
 		      addr, port, strerror(errno));
 	for (size_t sent = 0; sent < len; sent += n)
@@ -199,20 +206,27 @@ static char *tcp_exchange(const char *addr, int port, const void *data, size_t l
 	return answer;
 }
 
-/* GET path from addr:port; returns the body (malloc'd, *len bytes). */
-static char *http_get(const char *addr, int port, const char *path, size_t *len)
+/* GET path from addr:port, answered within timeout_s seconds (0: no limit);
+ * returns the body (malloc'd, *len bytes). */
+static char *http_get_within(const char *addr, int port, const char *path, int timeout_s,
+			     size_t *len)
 {
 	char request[256];
 	size_t got;
 
 	snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\n\r\n", path);
-	char *answer = tcp_exchange(addr, port, request, strlen(request), &got);
-	ck_assert_msg(got > 12 && memcmp(answer + 9, "200", 3) == 0, "GET %s: %.*s", path,
-		      (int)(got < 200 ? got : 200), answer);
+	char *answer = tcp_exchange(addr, port, request, strlen(request), timeout_s, &got);
+	ck_assert_msg(got > 12 && memcmp(answer + 9, "200", 3) == 0, "GET %s: \"%.*s\"%s", path,
+		      (int)(got < 200 ? got : 200), answer, got ? "" : " (no answer in time)");
 	char *body = memmem(answer, got, "\r\n\r\n", 4) + 4;
 	*len = got - (body - answer);
 	memmove(answer, body, *len);
 	return answer;
+}
+
+static char *http_get(const char *addr, int port, const char *path, size_t *len)
+{
+	return http_get_within(addr, port, path, 0, len);
 }
 
 /* ---- inside ---- */
@@ -349,7 +363,7 @@ START_TEST(publish_forwards_byte_for_byte)
 	char *post = malloc(head + PAYLOAD_SIZE);
 	memcpy(post, request, head);
 	memcpy(post + head, payload, PAYLOAD_SIZE);
-	char *answer = tcp_exchange("127.0.0.1", 18080, post, head + PAYLOAD_SIZE, &len);
+	char *answer = tcp_exchange("127.0.0.1", 18080, post, head + PAYLOAD_SIZE, 0, &len);
 	answer[len < PAYLOAD_SIZE ? len : PAYLOAD_SIZE] = '\0';
 	SHA256Data((const uint8_t *)payload, PAYLOAD_SIZE, digest);
 	ck_assert_contains(answer, digest);
@@ -363,6 +377,28 @@ START_TEST(publish_forwards_byte_for_byte)
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), -1);
 	ck_assert_int_eq(errno, ECONNREFUSED);
 	close(fd);
+}
+END_TEST
+
+/* The next container usually gets the address of the one before it. If
+ * the first talked to the host, the host's neighbour table still maps that
+ * address to the first one's MAC for a few seconds: with a new random MAC
+ * the second is unreachable from the host (and so through -p) until the
+ * kernel re-checks. A MAC derived from the address is the same both times. */
+START_TEST(reused_address_answers_at_once)
+{
+	struct bg c;
+	size_t len;
+
+	run(&r, STEP04 " run --ip " SUBNET ".90 %s /bin/ping -c 1 -W 5 " SUBNET ".1", rootfs());
+	ck_assert_msg(r.code == 0, "ping: %s%s", r.out, r.err);
+	start_bg(&c, "--ip " SUBNET ".90 -p 18095:80 " SERVE, rootfs(), getpid());
+	ck_assert_str_eq(next_line(&c), "ready\n");
+	char *body = http_get_within("127.0.0.1", 18095, "/hello", ANSWER_TIMEOUT_S, &len);
+	ck_assert_uint_eq(len, 6);
+	ck_assert(memcmp(body, "hello\n", 6) == 0);
+	free(body);
+	ck_assert_int_eq(stop_bg(&c), 0);
 }
 END_TEST
 
@@ -551,6 +587,7 @@ int main(void)
 	tcase_add_test(tc, net_none_has_only_lo);
 	tcase_add_test(tc, net_host_shares_the_network);
 	tcase_add_test(tc, publish_forwards_byte_for_byte);
+	tcase_add_test(tc, reused_address_answers_at_once);
 	tcase_add_test(tc, many_at_once_get_distinct_addresses);
 	tcase_add_test(tc, killed_supervisor_lease_reclaimed);
 	tcase_add_test(tc, no_veth_left_after_exit);

@@ -4,8 +4,10 @@
 #include <archive.h>
 #include <bsd/string.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,6 +237,38 @@ START_TEST(errors_are_one_line)
 }
 END_TEST
 
+/* A store on overlayfs (as /var/lib/kobako is inside a Docker container)
+ * cannot hold the upper layer: one line naming the store and the reason,
+ * not the overlay's options and "Invalid argument". The overlay is mounted
+ * in the harness's private mount namespace, and unmounted before checking. */
+START_TEST(store_on_overlayfs_explained)
+{
+	char options[512], merged[128], on_overlay[160], expected[512];
+	const char *dirs[] = {"l", "u", "w", "m"};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(merged, sizeof(merged), "%s/%s", work, dirs[i]);
+		ck_assert_int_eq(mkdir(merged, 0700), 0);
+	}
+	snprintf(options, sizeof(options), "lowerdir=%s/l,upperdir=%s/u,workdir=%s/w", work, work,
+		 work);
+	ck_assert_msg(mount("overlay", merged, "overlay", 0, options) == 0, "mount overlay: %s",
+		      strerror(errno));
+	snprintf(on_overlay, sizeof(on_overlay), "%s/store", merged);
+	run(&r, BIN " run --root %s --net none %s /bin/true", on_overlay, rootfs());
+	snprintf(options, sizeof(options), "%s/containers", on_overlay);
+	int left = entries(options); /* no container directory stays behind */
+	ck_assert_int_eq(umount2(merged, MNT_DETACH), 0);
+	snprintf(expected, sizeof(expected),
+		 "container: store %s is on overlayfs, which cannot hold an overlay's upper layer "
+		 "(use --root on another filesystem)\n",
+		 on_overlay);
+	ck_assert_int_eq(r.code, 125);
+	ck_assert_str_eq(r.err, expected);
+	ck_assert_int_eq(left, 0);
+}
+END_TEST
+
 START_TEST(flipped_byte_exit_125)
 {
 	struct layout l = {0};
@@ -269,6 +303,7 @@ int main(void)
 	tcase_add_test(tc, directory_is_read_only_lower);
 	tcase_add_test(tc, image_ls_and_rm);
 	tcase_add_test(tc, errors_are_one_line);
+	tcase_add_test(tc, store_on_overlayfs_explained);
 	tcase_add_test(tc, flipped_byte_exit_125);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
