@@ -12,17 +12,23 @@ PREFIX   ?= /usr/local
 PKGS     := libbsd libmd libarchive json-c nettle
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libarchive is linked statically into the steps: as a shared library it pulls
-# libxml2, ICU and libstdc++ into every `container run` (+3 ms, +2.6 MiB RSS;
-# docs/benchmarks.md). Its compression libraries stay shared, loaded as needed.
-ARCHIVE_LIBS := -Wl,-Bstatic -larchive -Wl,-Bdynamic -Wl,--as-needed \
-	$(filter-out -larchive,$(shell pkg-config --static --libs-only-l libarchive 2>/dev/null))
-LDLIBS   += $(shell pkg-config --libs libbsd json-c nettle 2>/dev/null) $(ARCHIVE_LIBS)
+LDLIBS   += $(shell pkg-config --libs libbsd json-c nettle libarchive 2>/dev/null)
+# The steps are linked statically: loading shared libraries costs about a
+# millisecond at every `container run` on a VM, and libarchive's pull in
+# libxml2, ICU and libstdc++ (docs/benchmarks.md). The sanitizers need the
+# shared C library, so SANITIZE=1 links dynamically.
+ifeq ($(SANITIZE),1)
+STEP_LDFLAGS :=
+STEP_LIBS    := $(LDLIBS)
+else
+STEP_LDFLAGS := -static
+STEP_LIBS    := $(shell pkg-config --static --libs libbsd json-c nettle libarchive 2>/dev/null)
+endif
 # libmd's SHA-256 checks nettle's in the tests
 TEST_LIBS = $(shell pkg-config --libs check libmd 2>/dev/null)
 ifeq ($(SANITIZE),1)
-# ASan follows fork(2) children; a clone(2)d child running on its own stack
-# is not fully tracked (stack bounds), so stack checks there are best effort.
+# clone3(2) is used like fork(2) (no separate stack), so the sanitizers follow
+# the container's process until it execs the command, which is not ours.
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 B       := build/sanitize
@@ -40,9 +46,10 @@ ROOTFS     := build/rootfs/busybox
 ESCAPE     := $(ROOTFS)/usr/local/bin/chroot-escape
 
 # Debian/Ubuntu packages that build, test and demo kobako.
-DEB_PACKAGES := build-essential pkg-config check libbsd-dev libarchive-dev \
-	libjson-c-dev libmd-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev busybox-static \
-	iproute2 util-linux clang clang-format
+# (The static link needs every library libarchive uses, each with its .a.)
+DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-dev \
+	nettle-dev libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev \
+	zlib1g-dev libxml2-dev busybox-static iproute2 util-linux clang clang-format
 
 .SECONDARY:
 .PHONY: all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2
@@ -63,7 +70,7 @@ build/flavor: FORCE
 FORCE:
 define STEP_RULE
 $(1)/container: $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c)) $(LIB) build/flavor
-	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LDLIBS)
+	$$(CC) $$(LDFLAGS) $$(STEP_LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(STEP_LIBS)
 endef
 $(foreach s,$(STEPS),$(eval $(call STEP_RULE,$(s))))
 
