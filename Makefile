@@ -133,7 +133,7 @@ deps:
 	if ! command -v apt-get >/dev/null; then \
 		echo "kobako needs: $(DEB_PACKAGES) (or your distribution's names for them)"; exit 1; fi; \
 	if [ "$$(id -u)" != 0 ]; then echo "missing packages: $$missing; run: sudo make deps"; exit 1; fi; \
-	echo "installing: $$missing"; \
+	echo "installing:" $$missing; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 # The VM for check-v2 needs qemu, only where there is a VM runner and the

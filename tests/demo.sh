@@ -26,7 +26,7 @@ step01() {
 	side_by_side "hostname" "step01_chroot/container run $R /bin/hostname"
 	say "and root climbs out of a chroot (tests/chroot_escape.c):"
 	side_by_side "head -1 /etc/os-release" \
-		"step01_chroot/container run $R /usr/local/bin/chroot-escape /bin/head -1 /etc/os-release"
+		"step01_chroot/container run $R /usr/local/bin/chroot-escape /bin/sh -c 'head -1 /etc/os-release'"
 }
 
 step02() {
@@ -49,7 +49,7 @@ step03() {
 	side_by_side "ls /dev | wc -l" "step03_mount/container run $R /bin/ls /dev"
 	say "the chroot escape that worked in step01 now stays inside:"
 	side_by_side "head -1 /etc/os-release" \
-		"step03_mount/container run $R /usr/local/bin/chroot-escape /bin/head -1 /etc/os-release"
+		"step03_mount/container run $R /usr/local/bin/chroot-escape /bin/sh -c 'head -1 /etc/os-release'"
 }
 
 step04() {
@@ -91,8 +91,8 @@ step06() {
 	say "run it, write a file inside, keep the container's upper layer:"
 	step06_rootfs/container run --net none --root "$store" --keep busybox /bin/sh -c 'echo hi > /hello; cat /etc/os-release | head -1'
 	say "the image's layer is unchanged; the write is in the upper layer only:"
-	say "  layer: $(ls "$store"/layers/sha256/*/hello 2>&1 | sed 's|.*: ||')"
-	say "  upper: $(cd "$store" && ls containers/*/upper/)"
+	say "  /hello in the image's layer: $(ls "$store"/layers/sha256/*/hello >/dev/null 2>&1 && echo yes || echo no)"
+	say "  /hello in the upper layer:   $(ls "$store"/containers/*/upper/hello >/dev/null 2>&1 && echo yes || echo no)"
 	side_by_side "uname -r" "step06_rootfs/container run --net none --root $store busybox /bin/uname -r"
 	say "(the same kernel: an image brings a filesystem, not an operating system)"
 	rm -rf "$store"
