@@ -219,11 +219,14 @@ static void add_port(struct options *opt, const char *spec)
 
 static void set_size(const char *name, const char *text, uint64_t *bytes)
 {
-	if (parse_size(text, bytes) < 0 || *bytes == 0 || *bytes > MAX_MEMORY)
-		diex("%s %s: %s", name, text,
-		     errno == ERANGE || *bytes > MAX_MEMORY
-			 ? "too large"
-			 : "not a positive size (use 64m, 1g, ...)");
+	bool failed = parse_size(text, bytes) < 0;
+
+	if (failed && errno != ERANGE)
+		diex("%s %s: not a positive size (use 64m, 1g, ...)", name, text);
+	if (failed || *bytes > MAX_MEMORY)
+		diex("%s %s: too large", name, text);
+	if (*bytes == 0)
+		diex("%s %s: not a positive size (use 64m, 1g, ...)", name, text);
 }
 
 static void set_cpus(struct options *opt, const char *text)
@@ -252,6 +255,18 @@ static void set_memory_swap(struct options *opt, const char *text)
 	}
 	set_size("--memory-swap", text, &bytes);
 	opt->memory_swap = bytes;
+}
+
+/* qsort(3) order of volumes: fewer '/' in the target first (as Docker mounts). */
+static int by_target_depth(const void *a, const void *b)
+{
+	int depth[2] = {0, 0};
+	const char *t[2] = {((const struct volume *)a)->target, ((const struct volume *)b)->target};
+
+	for (int i = 0; i < 2; i++)
+		for (const char *p = t[i]; *p; p++)
+			depth[i] += *p == '/';
+	return depth[0] - depth[1];
 }
 
 static void set_option(struct options *opt, int id, char *arg)
@@ -356,6 +371,8 @@ void parse_options(int argc, char **argv, int step, struct options *opt)
 	}
 	if (argc - optind < 2)
 		diex("usage: container run [OPTIONS] ROOTFS COMMAND [ARG...] (see --help)");
+	/* Parents before children: -v /b:/d -v /a:/d/sub must not hide /d/sub. */
+	qsort(opt->volumes, opt->n_volumes, sizeof(opt->volumes[0]), by_target_depth);
 	opt->rootfs = argv[optind];
 	opt->command = &argv[optind + 1];
 	/* From step06 on ROOTFS may also name an image; the step checks it. */

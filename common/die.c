@@ -8,19 +8,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#define REPORT_MAX 1024 /* bytes of one error line */
+#define REASON_MAX 128 /* kept free for ": strerror(errno)" and the name */
+
 /* Write "container: MSG[: strerror(saved_errno)]\n" in one write(2), so lines
- * from the supervisor and the container never interleave mid-line. */
+ * from the supervisor and the container never interleave mid-line. A long
+ * MSG is cut ("...") but the reason always fits. */
 static void vreport(int saved_errno, const char *fmt, va_list ap)
 {
-	char line[1024];
-	int n = snprintf(line, sizeof(line), "%s: ", program_invocation_short_name);
+	char line[REPORT_MAX], msg[REPORT_MAX - REASON_MAX];
 
-	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	if (saved_errno && n < (int)sizeof(line))
-		n += snprintf(line + n, sizeof(line) - n, ": %s", strerror(saved_errno));
-	if (n >= (int)sizeof(line) - 1)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
+		strcpy(msg + sizeof(msg) - 4, "...");
+	int n = snprintf(line, sizeof(line), "%s: %s%s%s\n", program_invocation_short_name, msg,
+			 saved_errno ? ": " : "", saved_errno ? strerror(saved_errno) : "");
+	if (n >= (int)sizeof(line)) { /* a very long program name */
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
 	fflush(stdout);
 	(void)!write(STDERR_FILENO, line, n);
 }

@@ -45,15 +45,19 @@ void block_forwarded_signals(void)
 		die("sigprocmask");
 }
 
-/* Wait for the next blocked signal; -1 only on a real error. */
+/* Wait for the next blocked signal; -1 only on a real error. A signal the
+ * terminal sent (Ctrl-C: si_code SI_KERNEL) went to the whole foreground
+ * process group, the container's processes too: it comes back as 0, so
+ * that nobody passes it on a second time. */
 static int next_signal(const sigset_t *set)
 {
+	siginfo_t info;
 	int sig;
 
-	while ((sig = sigwaitinfo(set, NULL)) < 0)
+	while ((sig = sigwaitinfo(set, &info)) < 0)
 		if (errno != EINTR)
 			return -1;
-	return sig;
+	return sig != SIGCHLD && info.si_code == SI_KERNEL ? 0 : sig;
 }
 
 int supervise(pid_t child)
@@ -64,12 +68,10 @@ int supervise(pid_t child)
 	for (;;) {
 		if ((sig = next_signal(&set)) < 0)
 			die("sigwaitinfo");
-		if (sig != SIGCHLD) {
-			kill(child, sig); /* the container decides what it means */
-			continue;
-		}
-		if (waitpid(child, &status, WNOHANG) == child)
+		if (sig == SIGCHLD && waitpid(child, &status, WNOHANG) == child)
 			return exit_code_of(status);
+		if (sig > 0 && sig != SIGCHLD)
+			kill(child, sig); /* the container decides what it means */
 	}
 }
 
@@ -99,9 +101,9 @@ noreturn void run_init(char **command)
 	for (;;) {
 		if ((sig = next_signal(&set)) < 0)
 			die_child("sigwaitinfo");
-		if (sig != SIGCHLD)
+		if (sig > 0 && sig != SIGCHLD)
 			kill(pid, sig); /* the command is not PID 1: defaults apply */
-		else if ((code = reap_zombies(pid)) >= 0)
+		else if (sig == SIGCHLD && (code = reap_zombies(pid)) >= 0)
 			_exit(code); /* the kernel then kills what is left in here */
 	}
 }

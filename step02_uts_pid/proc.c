@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "common/die.h"
 #include "common/path.h"
@@ -20,9 +21,18 @@
 void mount_proc(const char *rootfs)
 {
 	char path[PATH_MAX];
+	struct stat st;
 
 	if (path_join(path, sizeof(path), rootfs, "proc") < 0)
 		die_child("%s/proc", rootfs);
+	/* mount(2) follows symlinks, and this is the host's mount table: an
+	 * image whose /proc points at /etc would cover the host's /etc. */
+	if (lstat(path, &st) < 0)
+		die_child("%s", path);
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR; /* a symlink, say */
+		die_child("mount proc on %s", path);
+	}
 	if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die_child("mount proc on %s", path);
 }

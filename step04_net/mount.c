@@ -89,7 +89,9 @@ static void mount_volume(int root, const struct volume *v)
 	if (target < 0)
 		die_child("-v %s:%s", v->host, v->target);
 	snprintf(at, sizeof(at), "/proc/self/fd/%d", target);
-	if (mount(v->host, at, NULL, MS_BIND | MS_REC, NULL) < 0)
+	/* MS_REC brings the mounts below HOST along; not for :ro, since the
+	 * read-only remount below covers only the top mount. */
+	if (mount(v->host, at, NULL, MS_BIND | (v->read_only ? 0 : MS_REC), NULL) < 0)
 		die_child("-v: bind %s on %s", v->host, v->target);
 	close(target);
 	if (!v->read_only)

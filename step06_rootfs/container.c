@@ -72,13 +72,13 @@ int main(int argc, char **argv)
 	if (sync_open(&c.sync) < 0)
 		die("pipe");
 	block_forwarded_signals(); /* until supervise() takes them */
+	if (image_prepare(&c.image, &c.opt) < 0) /* find the layers, make upper/ */
+		goto out;
+	c.opt.rootfs = c.image.rootfs; /* ROOTFS is now the overlay's mount point */
 	if (net_prepare(&c.net, &c.opt) < 0) /* -p ports, an address, the bridge */
 		goto out;
 	if (cgroup_prepare(&c.cgroup, &c.opt) < 0) /* PARENT/<id> with the limits */
 		goto out;
-	if (image_prepare(&c.image, &c.opt) < 0) /* find the layers, make upper/ */
-		goto out;
-	c.opt.rootfs = c.image.rootfs; /* ROOTFS is now the overlay's mount point */
 
 	pid_t child = clone_process(UTS_PID_NAMESPACES | MOUNT_NAMESPACES | net_namespace(&c.opt));
 	if (child < 0) {
@@ -96,9 +96,9 @@ int main(int argc, char **argv)
 	code = supervise(child); /* forward signals, wait */
 	code = cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
 out:
-	image_release(&c.image); /* drop the upper layer (or --keep it) */
 	if (cgroup_release(&c.cgroup) < 0) /* rmdir PARENT/<id> */
 		code = EXIT_RUNTIME;
 	net_release(&c.net); /* proxy, veth, lease, files */
+	image_release(&c.image); /* drop the upper layer (or --keep it) */
 	return code;
 }

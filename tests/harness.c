@@ -47,11 +47,12 @@ void run(struct run *r, const char *fmt, ...)
 {
 	char cmd[8192];
 	va_list ap;
-	int status, out = memfd_create("out", 0), err = memfd_create("err", 0);
+	int status, out = memfd_create("out", MFD_CLOEXEC), err = memfd_create("err", MFD_CLOEXEC);
 
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	int len = vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
+	ck_assert_msg(len < (int)sizeof(cmd), "command too long (%d bytes)", len);
 	ck_assert_msg(out >= 0 && err >= 0, "memfd_create: %s", strerror(errno));
 	pid_t pid = fork();
 	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));

@@ -74,6 +74,15 @@ START_TEST(every_value)
 }
 END_TEST
 
+START_TEST(volumes_parents_first)
+{
+	PARSE(3, "-v", "/tmp:/data/sub", "-v", "/:/data", "-v", "/tmp:/x/y/z");
+	ck_assert_str_eq(opt.volumes[0].target, "/data");
+	ck_assert_str_eq(opt.volumes[1].target, "/data/sub");
+	ck_assert_str_eq(opt.volumes[2].target, "/x/y/z");
+}
+END_TEST
+
 START_TEST(memory_swap_unlimited)
 {
 	PARSE(5, "--memory", "1g", "--memory-swap", "-1");
@@ -135,6 +144,7 @@ int main(void)
 	tcase_add_test(tc, ids_differ);
 	tcase_add_test(tc, every_value);
 	tcase_add_test(tc, memory_swap_unlimited);
+	tcase_add_test(tc, volumes_parents_first);
 	tcase_add_test(tc, store_from_environment);
 	const TTest *const bad[] = {
 	    option_of_later_step,

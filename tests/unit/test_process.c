@@ -1,11 +1,14 @@
 /* test_process.c - common/process.c and common/exec.c: clone3 as fork, the
  * sync pipe in both directions of failure, exit codes as a shell shows them. */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/die.h"
 #include "common/exec.h"
 #include "common/process.h"
 #include "tests/harness.h"
@@ -87,6 +90,27 @@ START_TEST(exec_gives_clean_environment)
 }
 END_TEST
 
+START_TEST(long_message_keeps_its_reason)
+{
+	char long_path[3000], text[2048] = "";
+	int fd = memfd_create("err", 0);
+
+	memset(long_path, 'x', sizeof(long_path) - 1);
+	long_path[sizeof(long_path) - 1] = '\0';
+	if (fork() == 0) {
+		dup2(fd, 2);
+		errno = ENOENT;
+		(fail)("open %s", long_path); /* (fail): not Check's fail() macro */
+		_exit(0);
+	}
+	wait(NULL);
+	ck_assert_int_gt(pread(fd, text, sizeof(text) - 1, 0), 0);
+	ck_assert_msg(strlen(text) < 1024, "%zu bytes", strlen(text));
+	ck_assert_msg(strstr(text, "xxx...: No such file or directory\n") != NULL, "%s", text);
+	ck_assert_ptr_eq(strchr(text, '\n'), text + strlen(text) - 1); /* one line */
+}
+END_TEST
+
 START_TEST(exit_codes)
 {
 	ck_assert_int_eq(exit_code_of(0), 0);
@@ -130,6 +154,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, child_waits_for_release);
 	tcase_add_test(tc, child_leaves_when_parent_gives_up);
 	tcase_add_test(tc, exit_codes);
+	tcase_add_test(tc, long_message_keeps_its_reason);
 	tcase_add_test(tc, exec_missing_is_127_and_denied_is_126);
 	tcase_add_test(tc, exec_gives_clean_environment);
 	suite_add_tcase(s, tc);
