@@ -70,6 +70,15 @@ void run(struct run *r, const char *fmt, ...)
 	read_back(err, r->err, sizeof(r->err));
 }
 
+void assert_failed_cleanly(const struct run *r, const char *message)
+{
+	ck_assert_msg(r->code == 125, "exit %d, stderr: %s", r->code, r->err);
+	ck_assert_contains(r->err, message);
+	ck_assert_msg(strchr(r->err, '\n') == r->err + strlen(r->err) - 1, "not one line: %s",
+		      r->err);
+	ck_assert_msg(r->out[0] == '\0', "stdout: %s", r->out);
+}
+
 const char *rootfs(void)
 {
 	static char path[PATH_MAX + 32];

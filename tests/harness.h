@@ -37,6 +37,10 @@ char *mount_snapshot(void);
 /* Read a whole (small) file into a malloc'd string; NULL if missing. */
 char *slurp(const char *path);
 
+/* The failure kobako promises for bad input: exit 125, and on stderr exactly
+ * one line that contains message (what failed, the value, the reason). */
+void assert_failed_cleanly(const struct run *r, const char *message);
+
 /* True if haystack contains needle; prints both on failure via ck_assert. */
 #define ck_assert_contains(haystack, needle)                                                       \
 	ck_assert_msg(strstr((haystack), (needle)) != NULL, "expected \"%s\" in:\n%s", (needle),   \

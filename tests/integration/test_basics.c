@@ -93,10 +93,7 @@ static void expect_125(const char *args, const char *message)
 	char *before = mount_snapshot();
 
 	run(&r, "%s %s", bin, args);
-	ck_assert_msg(r.code == 125, "%s: exit %d, stderr %s", args, r.code, r.err);
-	ck_assert_contains(r.err, message);
-	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
-	ck_assert_str_eq(r.out, "");
+	assert_failed_cleanly(&r, message);
 	char *after = mount_snapshot();
 	ck_assert_str_eq(before, after);
 	free(before);

@@ -501,10 +501,7 @@ static void expect_125(const char *args, const char *message)
 
 	strcpy(links_before, links());
 	run(&r, STEP04 " run %s %s /bin/true", args, rootfs());
-	ck_assert_msg(r.code == 125, "%s: exit %d, stderr %s", args, r.code, r.err);
-	ck_assert_contains(r.err, message);
-	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
-	ck_assert_str_eq(r.out, "");
+	assert_failed_cleanly(&r, message);
 	ck_assert_str_eq(links_before, links());
 	char *held_after = leases(), *mounts_after = mount_snapshot();
 	ck_assert_str_eq(held, held_after);

@@ -60,14 +60,6 @@ static void import_busybox(void)
 	import(tar, "busybox", NULL);
 }
 
-/* Exit 125 and exactly one line on stderr containing message. */
-static void expect_125(const char *message)
-{
-	ck_assert_msg(r.code == 125, "exit %d, stderr %s", r.code, r.err);
-	ck_assert_contains(r.err, message);
-	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
-}
-
 static int entries(const char *dir)
 {
 	struct dirent **names;
@@ -212,7 +204,7 @@ START_TEST(image_ls_and_rm)
 	run(&r, BIN " image ls --root %s", store);
 	ck_assert_ptr_null(strstr(r.out, "busybox"));
 	run(&r, BIN " image rm --root %s busybox", store);
-	expect_125("image busybox: no such image");
+	assert_failed_cleanly(&r, "image busybox: no such image");
 }
 END_TEST
 
@@ -221,15 +213,15 @@ START_TEST(errors_are_one_line)
 	char path[PATH_MAX];
 
 	run(&r, BIN " run --root %s nosuchimage /bin/true", store);
-	expect_125("IMAGE nosuchimage: neither an imported image");
+	assert_failed_cleanly(&r, "IMAGE nosuchimage: neither an imported image");
 	run(&r, BIN " image import --root %s /no/such.tar x", store);
-	expect_125("/no/such.tar: No such file or directory");
+	assert_failed_cleanly(&r, "/no/such.tar: No such file or directory");
 	snprintf(path, sizeof(path), "%s/notes.txt", work);
 	run(&r, "echo 'not a tarball' > %s && " BIN " image import --root %s %s x", path, store,
 	    path);
-	expect_125(path);
+	assert_failed_cleanly(&r, path);
 	run(&r, BIN " image frobnicate --root %s", store);
-	expect_125("usage: container image");
+	assert_failed_cleanly(&r, "usage: container image");
 	run(&r, "KOBAKO_ROOT=%s " BIN " image ls", store); /* KOBAKO_ROOT works too */
 	ck_assert_int_eq(r.code, 0);
 	snprintf(path, sizeof(path), "%s/images", store);
@@ -279,7 +271,7 @@ START_TEST(flipped_byte_exit_125)
 	snprintf(blob, sizeof(blob), "%s/%s", work, l.files[3].path); /* the upper layer */
 	flip_byte(blob, 600); /* in the first file's contents, after its 512-byte header */
 	run(&r, BIN " image import --root %s %s broken", store, work);
-	expect_125("digest mismatch");
+	assert_failed_cleanly(&r, "digest mismatch");
 	ck_assert_contains(r.err, l.files[3].path);
 	run(&r, BIN " image ls --root %s", store);
 	ck_assert_ptr_null(strstr(r.out, "broken"));
