@@ -197,6 +197,25 @@ START_TEST(bad_volumes)
 }
 END_TEST
 
+START_TEST(init_reaps_orphans)
+{
+	/* pid1.c's init (from step02), tried here where /dev/null exists for
+	 * the background job. A shell starts a background job and exits at
+	 * once: the job is orphaned and re-parented to PID 1. It holds the
+	 * pipe to `cat`, so when cat returns the orphan has exited and is a
+	 * zombie until PID 1 reaps it. init reaps on SIGCHLD, a moment later:
+	 * wait for that, at most 2 s, then count what is left. */
+	run(&r,
+	    STEP03 " run --init %s /bin/sh -c '"
+		   "sh -c \"(echo started; sleep 0.05) &\" | cat; "
+		   "for i in $(seq 200); do ps -o stat | grep -q ^Z || break; sleep 0.01; done; "
+		   "ps -o stat | grep -c ^Z; exit 5'",
+	    rootfs());
+	ck_assert_int_eq(r.code, 5);
+	ck_assert_str_eq(r.out, "started\n0\n"); /* it ran, and no zombie is left */
+}
+END_TEST
+
 START_TEST(help_lists_step03_options)
 {
 	run(&r, STEP03 " --help");
@@ -225,6 +244,7 @@ int main(void)
 	tcase_add_test(tc, volume_symlink_stays_inside);
 	tcase_add_test(tc, read_only_root);
 	tcase_add_test(tc, bad_volumes);
+	tcase_add_test(tc, init_reaps_orphans);
 	tcase_add_test(tc, help_lists_step03_options);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
