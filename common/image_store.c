@@ -20,12 +20,14 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "die.h"
+#include "file.h"
 #include "path.h"
 
 #define LAYERS_DIR "layers/sha256"
@@ -244,9 +246,34 @@ static int list_images(const char *store, struct dirent ***names)
 }
 
 /* Is the layer with this hex digest part of some image? */
+/* Does a container (STORE/containers/<id>/layers, written by step06's
+ * image.c) stack the layer with this hex digest right now? */
+static bool layer_in_container(const char *store, const char *hex)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300], text[8192], line[80];
+	struct dirent *d;
+	bool found = false;
+
+	path_join(dir, sizeof(dir), store, "containers");
+	DIR *containers = opendir(dir);
+	snprintf(line, sizeof(line), "sha256:%s\n", hex);
+	while (containers && !found && (d = readdir(containers)))
+		if (d->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s/layers", dir, d->d_name);
+			found = read_file(path, text, sizeof(text) - 1) >= 0 &&
+				strstr(strcat(text, "\n"), line) != NULL;
+		}
+	if (containers)
+		closedir(containers);
+	return found;
+}
+
 static bool layer_in_use(const char *store, struct dirent **names, int n, const char *hex)
 {
 	struct image_info info;
+
+	if (layer_in_container(store, hex))
+		return true;
 
 	for (int i = 0; i < n; i++) {
 		names[i]->d_name[strlen(names[i]->d_name) - 5] = '\0';

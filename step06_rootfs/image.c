@@ -47,18 +47,18 @@ static int add_lower(char *lower, size_t size, const char *dir)
 	return 0;
 }
 
-/* lowerdir: an imported image's layers, top first; or a plain directory. */
-static int find_layers(const struct options *opt, char *lower, size_t size)
+/* lowerdir: an imported image's layers (info), top first; or a plain
+ * directory (info->n_layers stays 0). */
+static int find_layers(const struct options *opt, struct image_info *info, char *lower, size_t size)
 {
-	struct image_info info;
 	char path[PATH_MAX];
 
-	if (store_load(opt->store, opt->rootfs, &info) == 0) {
-		for (size_t i = info.n_layers; i-- > 0;) { /* overlayfs looks left first */
-			if (store_layer_path(opt->store, info.layers[i], path, sizeof(path)) < 0 ||
+	if (store_load(opt->store, opt->rootfs, info) == 0) {
+		for (size_t i = info->n_layers; i-- > 0;) { /* overlayfs looks left first */
+			if (store_layer_path(opt->store, info->layers[i], path, sizeof(path)) < 0 ||
 			    !is_directory(path))
 				return failx("image %s: layer %s is missing from the store",
-					     opt->rootfs, info.layers[i]);
+					     opt->rootfs, info->layers[i]);
 			if (add_lower(lower, size, path) < 0)
 				return -1;
 		}
@@ -118,15 +118,36 @@ static int make_container_dirs(struct image *img, const struct options *opt)
 	return 0;
 }
 
+/* DIR/layers: the layers we stack, one digest a line. `image rm`, or a
+ * re-import of the same name, keeps a layer while a container lists it
+ * (image_store.c): deleting the lowerdir of a mounted overlay is undefined. */
+static int record_layers(const char *dir, const struct image_info *info)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	path_join(path, sizeof(path), dir, "layers");
+	if (!(f = fopen(path, "wxe")))
+		return fail("create %s", path);
+	for (size_t i = 0; i < info->n_layers; i++)
+		fprintf(f, "%s\n", info->layers[i]);
+	if (fclose(f) != 0)
+		return fail("write %s", path);
+	return 0;
+}
+
 int image_prepare(struct image *img, const struct options *opt)
 {
 	char lower[OVERLAY_OPTIONS_MAX] = "";
+	struct image_info info = {0};
 
 	*img = (struct image){.keep = opt->keep};
-	if (find_layers(opt, lower, sizeof(lower)) < 0)
+	if (find_layers(opt, &info, lower, sizeof(lower)) < 0)
 		return -1;
 	snprintf(img->options, sizeof(img->options), "lowerdir=%s", lower);
-	return make_container_dirs(img, opt);
+	if (make_container_dirs(img, opt) < 0)
+		return -1;
+	return record_layers(img->dir, &info);
 }
 
 void mount_image(const struct image *img)

@@ -208,6 +208,31 @@ START_TEST(image_ls_and_rm)
 }
 END_TEST
 
+/* `image rm` while a container of that image runs: the image goes, its
+ * layer stays until the container is done with it (its lowerdir). */
+START_TEST(rm_keeps_layers_of_running_containers)
+{
+	char up[160], go[160];
+
+	import_busybox();
+	snprintf(up, sizeof(up), "%s/up", work);
+	snprintf(go, sizeof(go), "%s/go", work);
+	ck_assert_int_eq(mkfifo(up, 0600), 0);
+	ck_assert_int_eq(mkfifo(go, 0600), 0);
+	run(&r,
+	    BIN " run --net none --root %s -v %s:/sync busybox /bin/sh -c "
+		"'echo > /sync/up; read x < /sync/go; cat /etc/os-release' & c=$!; "
+		"read x < %s; " BIN " image rm --root %s busybox && ls %s/layers/sha256 | wc -l; "
+		"echo > %s; wait $c",
+	    store, work, up, store, store, go);
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(strtok(r.out, "\n"), "1"); /* the layer outlived `image rm` */
+	ck_assert_contains(strtok(NULL, ""), "kobako busybox"); /* and still served the file */
+	run(&r, BIN " image ls --root %s", store);
+	ck_assert_ptr_null(strstr(r.out, "busybox"));
+}
+END_TEST
+
 START_TEST(errors_are_one_line)
 {
 	char path[PATH_MAX];
@@ -294,6 +319,7 @@ int main(void)
 	tcase_add_test(tc, keep_keeps_upper_layer);
 	tcase_add_test(tc, directory_is_read_only_lower);
 	tcase_add_test(tc, image_ls_and_rm);
+	tcase_add_test(tc, rm_keeps_layers_of_running_containers);
 	tcase_add_test(tc, errors_are_one_line);
 	tcase_add_test(tc, store_on_overlayfs_explained);
 	tcase_add_test(tc, flipped_byte_exit_125);
