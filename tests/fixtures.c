@@ -282,3 +282,27 @@ void flip_byte(const char *path, off_t offset)
 	ck_assert_int_eq(pwrite(fd, &byte, 1, offset), 1);
 	close(fd);
 }
+
+static char store_base[64];
+char store[96], work[96];
+
+void make_store_base(void)
+{
+	strlcpy(store_base, "/tmp/kobako-image-test-XXXXXX", sizeof(store_base));
+	ck_assert_ptr_nonnull(mkdtemp(store_base));
+	snprintf(store, sizeof(store), "%s/store", store_base);
+	snprintf(work, sizeof(work), "%s/work", store_base);
+}
+
+void remove_store_base(void)
+{
+	remove_tree(AT_FDCWD, store_base);
+}
+
+void fresh_store(void)
+{
+	ck_assert_int_eq(remove_tree(AT_FDCWD, store), 0);
+	ck_assert_int_eq(remove_tree(AT_FDCWD, work), 0);
+	ck_assert_int_eq(mkdir(store, 0700), 0);
+	ck_assert_int_eq(mkdir(work, 0700), 0);
+}

@@ -11,6 +11,15 @@
 #define OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 #define FIXTURE_MAX_FILES 16
 
+/* The scratch image store of a test case, in a /tmp directory of its own:
+ * make_store_base/remove_store_base as an unchecked fixture (the directory
+ * goes even when a test fails), fresh_store as a checked one (empty store/
+ * and work/ for every test). Never /var/lib/kobako. */
+extern char store[96], work[96];
+void make_store_base(void);
+void remove_store_base(void);
+void fresh_store(void);
+
 /* One tar entry. type: 'f' file (data = contents), 'd' directory, 'l' symlink
  * (data = target), 'h' hard link (data = target), 'c' character device 0/0. */
 struct tar_entry {

@@ -87,6 +87,23 @@ const char *rootfs(void)
 	return path;
 }
 
+char ready_fifo[PATH_MAX + 64], go_fifo[PATH_MAX + 64];
+
+void make_fifos(void)
+{
+	snprintf(ready_fifo, sizeof(ready_fifo), "%s/tmp/ready-%d", rootfs(), getpid());
+	snprintf(go_fifo, sizeof(go_fifo), "%s/tmp/go-%d", rootfs(), getpid());
+	remove_fifos();
+	ck_assert_int_eq(mkfifo(ready_fifo, 0600), 0);
+	ck_assert_int_eq(mkfifo(go_fifo, 0600), 0);
+}
+
+void remove_fifos(void)
+{
+	unlink(ready_fifo);
+	unlink(go_fifo);
+}
+
 char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "re");

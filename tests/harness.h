@@ -3,6 +3,7 @@
 #pragma once
 
 #include <check.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,6 +23,13 @@ struct run {
 /* Run a /bin/sh -c command line (printf-style), wait, capture both outputs.
  * The command runs in the repository's top directory. */
 void run(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A container says "I am up" through ROOTFS/tmp/ready-PID and waits on
+ * ROOTFS/tmp/go-PID for "go on" (PID: the test's), so neither side sleeps.
+ * make_fifos/remove_fifos as a checked fixture. */
+extern char ready_fifo[PATH_MAX + 64], go_fifo[PATH_MAX + 64];
+void make_fifos(void);
+void remove_fifos(void);
 
 /* The repository's top directory (where the Makefile is). */
 const char *top(void);

@@ -12,26 +12,6 @@
 
 static struct run r;
 
-/* A FIFO in the rootfs lets the container say "I am running" without any
- * sleeping on either side. */
-static char fifo[4200], go[4200];
-
-static void make_fifo(void)
-{
-	snprintf(fifo, sizeof(fifo), "%s/tmp/ready-%d", rootfs(), getpid());
-	snprintf(go, sizeof(go), "%s/tmp/go-%d", rootfs(), getpid());
-	unlink(fifo);
-	unlink(go);
-	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-	ck_assert_int_eq(mkfifo(go, 0600), 0);
-}
-
-static void remove_fifo(void)
-{
-	unlink(fifo);
-	unlink(go);
-}
-
 /* Is ROOTFS/proc in our (the host's, for step02) mount table? */
 static bool proc_mounted_on_host(void)
 {
@@ -108,7 +88,7 @@ START_TEST(proc_visible_on_host_while_running)
 	run(&r,
 	    STEP02 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; read x < /tmp/go-%d' & sup=$!; "
 		   "read line < %s; grep -c ' %s/proc ' /proc/self/mountinfo; echo > %s; wait $sup",
-	    rootfs(), getpid(), getpid(), fifo, rootfs(), go);
+	    rootfs(), getpid(), getpid(), ready_fifo, rootfs(), go_fifo);
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_str_eq(r.out, "1\n");
 	ck_assert(!proc_mounted_on_host());
@@ -135,7 +115,7 @@ START_TEST(proc_unmounted_after_pid1_killed)
 	run(&r,
 	    STEP02 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; exec sleep 60' & sup=$!; "
 		   "read line < %s; kill -KILL $(cat /proc/$sup/task/$sup/children); wait $sup",
-	    rootfs(), getpid(), fifo);
+	    rootfs(), getpid(), ready_fifo);
 	ck_assert_int_eq(r.code, 128 + 9);
 	ck_assert(!proc_mounted_on_host());
 }
@@ -146,7 +126,7 @@ START_TEST(sigterm_forwarded_to_init)
 	run(&r,
 	    STEP02 " run --init %s /bin/sh -c 'echo up > /tmp/ready-%d; exec sleep 60' & sup=$!; "
 		   "read line < %s; kill -TERM $sup; wait $sup",
-	    rootfs(), getpid(), fifo);
+	    rootfs(), getpid(), ready_fifo);
 	ck_assert_int_eq(r.code, 128 + 15);
 	ck_assert(!proc_mounted_on_host());
 }
@@ -159,7 +139,7 @@ START_TEST(sigterm_ignored_by_pid1_without_init)
 	run(&r,
 	    STEP02 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; exec sleep 1' & sup=$!; "
 		   "read line < %s; kill -TERM $sup; wait $sup",
-	    rootfs(), getpid(), fifo);
+	    rootfs(), getpid(), ready_fifo);
 	ck_assert_int_eq(r.code, 0);
 }
 END_TEST
@@ -181,7 +161,7 @@ int main(void)
 	TCase *tc = tcase_create("step02");
 
 	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, make_fifo, remove_fifo);
+	tcase_add_checked_fixture(tc, make_fifos, remove_fifos);
 	tcase_add_test(tc, hostname_given);
 	tcase_add_test(tc, hostname_default_is_short_id);
 	tcase_add_test(tc, bad_hostnames);

@@ -11,25 +11,18 @@
 
 static struct run r;
 static char tmp[] = "/tmp/kobako-step03-XXXXXX"; /* a host directory for -v */
-static char fifo[4200], go[4200]; /* "I am up" / "go on" */
 
 static void setup(void)
 {
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
-	snprintf(fifo, sizeof(fifo), "%s/tmp/ready-%d", rootfs(), getpid());
-	snprintf(go, sizeof(go), "%s/tmp/go-%d", rootfs(), getpid());
-	unlink(fifo);
-	unlink(go);
-	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-	ck_assert_int_eq(mkfifo(go, 0600), 0);
+	make_fifos(); /* "I am up" / "go on" */
 }
 
 static void teardown(void)
 {
 	char cmd[256];
 
-	unlink(fifo);
-	unlink(go);
+	remove_fifos();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	ck_assert_int_eq(system(cmd), 0);
 }
@@ -53,7 +46,7 @@ START_TEST(host_mount_table_unchanged_during_and_after)
 	run(&r,
 	    STEP03 " run %s /bin/sh -c 'echo up > /tmp/ready-%d; read x < /tmp/go-%d' & sup=$!; "
 		   "read line < %s; cat /proc/self/mountinfo > %s; echo > %s; wait $sup",
-	    rootfs(), getpid(), getpid(), fifo, during, go);
+	    rootfs(), getpid(), getpid(), ready_fifo, during, go_fifo);
 	ck_assert_int_eq(r.code, 0);
 	char *after = mount_snapshot();
 	ck_assert_str_eq(before, after);

@@ -17,32 +17,7 @@
 
 #define BIN "step06_rootfs/container"
 
-/* One scratch directory per test case, removed at the end even when a test
- * fails (an unchecked fixture runs in the parent); a fresh store/ and work/
- * in it for every test. Never /var/lib/kobako. */
-static char base[64], store[96], work[96];
 static struct run r;
-
-static void make_base(void)
-{
-	strlcpy(base, "/tmp/kobako-image-test-XXXXXX", sizeof(base));
-	ck_assert_ptr_nonnull(mkdtemp(base));
-	snprintf(store, sizeof(store), "%s/store", base);
-	snprintf(work, sizeof(work), "%s/work", base);
-}
-
-static void remove_base(void)
-{
-	remove_tree(AT_FDCWD, base);
-}
-
-static void setup(void)
-{
-	ck_assert_int_eq(remove_tree(AT_FDCWD, store), 0);
-	ck_assert_int_eq(remove_tree(AT_FDCWD, work), 0);
-	ck_assert_int_eq(mkdir(store, 0700), 0);
-	ck_assert_int_eq(mkdir(work, 0700), 0);
-}
 
 /* `container image import --root STORE FILE NAME [--ref REF]`, must work. */
 static void import(const char *file, const char *name, const char *ref)
@@ -310,8 +285,8 @@ int main(void)
 	TCase *tc = tcase_create("step06");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, make_base, remove_base);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_unchecked_fixture(tc, make_store_base, remove_store_base);
+	tcase_add_checked_fixture(tc, fresh_store, NULL);
 	tcase_add_test(tc, runs_imported_tarball);
 	tcase_add_test(tc, runs_oci_layout);
 	tcase_add_test(tc, runs_docker_save);

@@ -25,32 +25,6 @@
 
 static char err[4096]; /* what the last import printed */
 
-/* One scratch directory per test case, removed at the end even when a test
- * fails (an unchecked fixture runs in the parent); a fresh store/ and work/
- * in it for every test. Never /var/lib/kobako. */
-static char base[64], store[96], work[96];
-
-static void make_base(void)
-{
-	strlcpy(base, "/tmp/kobako-image-test-XXXXXX", sizeof(base));
-	ck_assert_ptr_nonnull(mkdtemp(base));
-	snprintf(store, sizeof(store), "%s/store", base);
-	snprintf(work, sizeof(work), "%s/work", base);
-}
-
-static void remove_base(void)
-{
-	remove_tree(AT_FDCWD, base);
-}
-
-static void setup(void)
-{
-	ck_assert_int_eq(remove_tree(AT_FDCWD, store), 0);
-	ck_assert_int_eq(remove_tree(AT_FDCWD, work), 0);
-	ck_assert_int_eq(mkdir(store, 0700), 0);
-	ck_assert_int_eq(mkdir(work, 0700), 0);
-}
-
 /* store_import with its stderr line captured in err. */
 static int import(const char *file, const char *name, const char *ref)
 {
@@ -604,7 +578,7 @@ static char target[128];
 
 static void hostile_setup(void)
 {
-	setup();
+	fresh_store();
 	snprintf(target, sizeof(target), "/tmp/kobako-escaped-%d", getpid());
 	unlink(target);
 }
@@ -771,8 +745,8 @@ int main(void)
 		return EXIT_SUCCESS;
 	}
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, make_base, remove_base);
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_unchecked_fixture(tc, make_store_base, remove_store_base);
+	tcase_add_checked_fixture(tc, fresh_store, NULL);
 	tcase_add_test(tc, plain_tarball);
 	tcase_add_test(tc, reimport_stores_one_copy);
 	tcase_add_test(tc, oci_directory_whiteouts);
@@ -788,7 +762,7 @@ int main(void)
 	tcase_add_test(tc, kept_parent_is_resolved_again);
 	tcase_add_test(tc, large_and_sparse);
 	suite_add_tcase(s, tc);
-	tcase_add_unchecked_fixture(hostile, make_base, remove_base);
+	tcase_add_unchecked_fixture(hostile, make_store_base, remove_store_base);
 	tcase_add_checked_fixture(hostile, hostile_setup, hostile_teardown);
 	tcase_add_test(hostile, absolute_path_neutralised);
 	tcase_add_test(hostile, dotdot_rejected);
