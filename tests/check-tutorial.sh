@@ -400,6 +400,13 @@ for dir in $(tutorial_cgroup_dirs); do
 		rmdir "$dir" 2>/dev/null
 	fi
 done
+# The kernel removes a container's veth pair when it frees its network
+# namespace: soon after the exit, but later (a work queue). Allow it 10 s.
+tries=0
+while ip -o link show | grep -q '^[0-9]*: kb' && [ "$tries" -lt 100 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+done
 if ip -o link show | grep -q '^[0-9]*: kb'; then
 	failure "veth links left behind:"
 	ip -o link show | grep '^[0-9]*: kb'

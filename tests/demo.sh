@@ -63,7 +63,7 @@ step04() {
 	step04_net/container run -p 18080:80 $R sh -c 'httpd -p 80 -h /tmp/demo-www && echo ready && read x' \
 		< "$fifo" | { exec 3> "$fifo"; read ready; busybox wget -q -O - http://127.0.0.1:18080/; exec 3>&-; cat; }
 	rm -rf "$fifo" $R/tmp/demo-www
-	say "after exit: $(ip -o link | grep -c ': kb') veth left"
+	say "after exit: $(ip -o link show master kobako0 | wc -l) veth on the bridge (the kernel removes the pair with the namespace)"
 	# leave the machine as we found it (the bridge normally stays for the next container)
 	[ -n "$had_bridge" ] || ip link delete kobako0
 }
