@@ -261,8 +261,7 @@ int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned contr
 	return 0;
 }
 
-/* SIGKILL whatever is still in dir: normally nothing, as the kernel kills a
- * PID namespace with its init; this covers the error paths. */
+/* SIGKILL whatever is still in dir. */
 static void kill_all(const char *dir)
 {
 	char path[PATH_MAX];
@@ -286,13 +285,14 @@ int cgroup_remove(struct hierarchy *h)
 
 	if (!h->created)
 		return 0;
-	kill_all(h->dir);
-	/* A cgroup can only be removed once empty. The tasks are gone when we
-	 * get here, but the kernel may still be tearing the last one down:
-	 * rmdir then fails with EBUSY for a moment (crun retries the same way). */
+	/* A cgroup can only be removed once empty, and normally it is: the
+	 * kernel killed the PID namespace with its init. If not (an error
+	 * path), or the kernel is still tearing the last task down, rmdir fails
+	 * with EBUSY: kill what is left and retry a moment later (as crun does). */
 	for (int try = 0; rmdir(h->dir) < 0 && errno != ENOENT; try++) {
 		if (errno != EBUSY || try == RMDIR_TRIES)
 			return fail("cgroup: rmdir %s", h->dir);
+		kill_all(h->dir);
 		nanosleep(&pause, NULL);
 	}
 	h->created = false;
