@@ -28,7 +28,7 @@
 #
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_WARMUP (10), BENCH_MIN_RUNS (40),
 # BENCH_MAX_RUNS (150) per command and round; BENCH_RSS_RUNS (5);
-# BENCH_PARALLEL (20); BENCH_TREE_MIB (200); BENCH_IMPORT_RUNS (3);
+# BENCH_PARALLEL (20); BENCH_TREE_MIB (200); BENCH_IMPORT_ROUNDS (7);
 # BENCH_QUIET_WAIT (20 s), BENCH_QUIET_PCT (25: idle = less busy than that).
 set -eu
 LC_ALL=C
@@ -45,7 +45,7 @@ MAX_RUNS=${BENCH_MAX_RUNS:-150}
 RSS_RUNS=${BENCH_RSS_RUNS:-5}
 PARALLEL=${BENCH_PARALLEL:-20}
 TREE_MIB=${BENCH_TREE_MIB:-200}
-IMPORT_RUNS=${BENCH_IMPORT_RUNS:-3}
+IMPORT_ROUNDS=${BENCH_IMPORT_ROUNDS:-7}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-20}
 QUIET_PCT=${BENCH_QUIET_PCT:-25}
 CG_NAME=kobako-bench                 # our cgroups, beneath our own
@@ -388,14 +388,31 @@ if echo " $STEPS " | grep -q ' 06 '; then
 	rm -rf "$IMG/image"
 	echo "$(wc -c < "$IMG/image.tar") bytes, $(cat "$RAW/tree.txt") of data plus the busybox rootfs" > "$RAW/tarball.txt"
 	step06=$(ls -d "$TOP"/step06_* | head -1)/container
-	log "image import vs tar -x, $IMPORT_RUNS runs each"
-	hyperfine -N --style basic --warmup 1 --runs "$IMPORT_RUNS" --export-json "$RAW/import.json" \
-		--prepare "sh $HERE/reset.sh $IMG/store" -n "container image import" \
-		"$step06 image import $IMG/image.tar bench --root $IMG/store" \
-		--prepare "sh $HERE/reset.sh $IMG/tar-x" -n "tar -x" \
-		"tar -xf $IMG/image.tar -C $IMG/tar-x" >> "$RAW/hyperfine.log" 2>&1 ||
-		{ tail -20 "$RAW/hyperfine.log" >&2; die "import benchmark failed"; }
-	awk -f "$HERE/times.awk" "$RAW/import.json" | sort -t"$TAB" -k1,1 -k3,3g |
+	# One run of each per round, in turns (import first in odd rounds):
+	# this VM's tmpfs writes drift by 2x from one second to the next, and
+	# hyperfine would run all of one command's runs before the other's.
+	# Round 0 warms up and is not kept.
+	log "image import vs tar -x: $IMPORT_ROUNDS rounds, one run of each, taking turns"
+	import_once() { # NAME PREPARE-DIR COMMAND JSON
+		hyperfine -N --style basic --runs 1 --prepare "sh $HERE/reset.sh $2" -n "$1" "$3" \
+			--export-json "$4" >> "$RAW/hyperfine.log" 2>&1 ||
+			{ tail -20 "$RAW/hyperfine.log" >&2; die "import benchmark failed"; }
+	}
+	round=0
+	while [ "$round" -le "$IMPORT_ROUNDS" ]; do
+		for which in $([ $((round % 2)) = 1 ] && echo "import tar" || echo "tar import"); do
+			case $which in
+			import) import_once "container image import" "$IMG/store" \
+				"$step06 image import $IMG/image.tar bench --root $IMG/store" \
+				"$RAW/import-$round-import.json" ;;
+			tar) import_once "tar -x" "$IMG/tar-x" "tar -xf $IMG/image.tar -C $IMG/tar-x" \
+				"$RAW/import-$round-tar.json" ;;
+			esac
+		done
+		round=$((round + 1))
+	done
+	rm -f "$RAW"/import-0-*.json
+	awk -f "$HERE/times.awk" "$RAW"/import-*.json | sort -t"$TAB" -k1,1 -k3,3g |
 		awk -f "$HERE/stats.awk" > "$RAW/import.tsv"
 	# The imported image must run, and hold what the tarball held.
 	"$step06" run --net none --cgroup-parent "$CG_NAME" --root "$IMG/store" bench \

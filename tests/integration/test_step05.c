@@ -243,6 +243,36 @@ START_TEST(gone_after_every_exit)
 }
 END_TEST
 
+/* A host process that joined the container's cgroups is not in its PID
+ * namespace, so it outlives the container: the supervisor must kill it to
+ * remove the cgroups. */
+START_TEST(stray_process_in_the_cgroup_is_killed)
+{
+	char dir[PATH_MAX];
+	int status;
+	pid_t supervisor = spawn_until_ready("exec " C5 " --init %s " SLEEPER, rootfs());
+	pid_t stray = fork();
+
+	ck_assert_int_ge(stray, 0);
+	if (stray == 0) {
+		pause();
+		_exit(0);
+	}
+	for (size_t i = 0; i < layout.n; i++) {
+		container_dir(i, dir, sizeof(dir));
+		ck_assert_int_eq(cgroup_write(dir, "cgroup.procs", "%d", stray), 0);
+	}
+	ck_assert_int_eq(kill(supervisor, SIGTERM), 0);
+	ck_assert_int_eq(wait_code(supervisor), 128 + SIGTERM);
+	pid_t reaped = waitpid(stray, &status, WNOHANG); /* dead before the supervisor's exit */
+	if (reaped == 0)
+		kill(stray, SIGKILL), waitpid(stray, &status, 0);
+	ck_assert_int_eq(reaped, stray);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_nothing_left();
+}
+END_TEST
+
 /* One bad input: exit 125, one line naming it, no cgroup and no mount left. */
 static void expect_125(const char *options, const char *message)
 {
@@ -326,6 +356,7 @@ int main(void)
 	tcase_add_test(tc, limits_are_in_the_files);
 	tcase_add_test(tc, sees_itself_as_root);
 	tcase_add_test(tc, gone_after_every_exit);
+	tcase_add_test(tc, stray_process_in_the_cgroup_is_killed);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, missing_controller);
 	tcase_add_test(tc, no_internal_processes_explained);
