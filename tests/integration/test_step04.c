@@ -374,6 +374,7 @@ START_TEST(net_host_shares_the_network)
 	/* The bridge exists from earlier containers: make sure of it. */
 	run(&r, STEP04 " run %s /bin/true", rootfs());
 	ck_assert_int_eq(r.code, 0);
+	ck_assert(veths_gone()); /* else its veth could vanish between the two lists */
 	run(&r, STEP04 " run --net host %s /bin/ls /sys/class/net", rootfs());
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_str_eq(r.out, links()); /* our lo and kobako0, nothing of its own */
