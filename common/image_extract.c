@@ -31,6 +31,7 @@
 #include <linux/openat2.h>
 #include <nettle/sha2.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -663,25 +664,108 @@ int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mod
 	return r;
 }
 
+/* Empty the directory fd of what can go at once: files, links and empty
+ * directories. 1 with *sub the name of a directory that is not empty,
+ * 0 when fd is empty, -1 on an error. */
+static int empty_directory(int fd, char sub[NAME_MAX + 1])
+{
+	int copy = dup(fd), found = 0;
+	DIR *dir = copy < 0 ? NULL : fdopendir(copy);
+	struct dirent *d;
+
+	if (!dir)
+		return copy >= 0 ? close(copy), -1 : -1;
+	while (found == 0 && (d = readdir(dir))) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		/* unlink(2) says EISDIR for a directory: then rmdir, if empty */
+		if (unlinkat(fd, d->d_name, 0) == 0 || errno == ENOENT ||
+		    (errno == EISDIR &&
+		     (unlinkat(fd, d->d_name, AT_REMOVEDIR) == 0 || errno == ENOENT)))
+			continue;
+		if (errno == ENOTEMPTY || errno == EEXIST) {
+			strlcpy(sub, d->d_name, NAME_MAX + 1);
+			found = 1;
+		} else {
+			found = -1;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+struct place {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Open the parent of fd, which must still be the directory `expected`
+ * (ESTALE if the tree was moved meanwhile). */
+static int open_above(int fd, struct place expected)
+{
+	int above = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (above >= 0 &&
+	    (fstat(above, &st) < 0 || st.st_dev != expected.dev || st.st_ino != expected.ino)) {
+		close(above);
+		errno = ESTALE;
+		return -1;
+	}
+	return above;
+}
+
+/* Remove the directory dir_fd/name and all below it, depth first, holding
+ * two descriptors at any depth: a container can nest directories deeper
+ * than any limit on open files. The way back up is "..", checked against
+ * where we came down from; the stack of those places is all that grows.
+ * A mount point below cannot be removed (EBUSY): what is mounted stays. */
+static int remove_directory(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r = -1;
+	struct place *up = NULL, *more;
+	char sub[NAME_MAX + 1];
+	size_t depth = 0;
+	struct stat st;
+
+	if (fd < 0)
+		goto out;
+	while ((r = empty_directory(fd, sub)) == 1 || (r == 0 && depth > 0)) {
+		int next;
+		if (r == 1) { /* down into sub */
+			if (fstat(fd, &st) < 0 ||
+			    !(more = reallocarray(up, depth + 1, sizeof(*up))))
+				break;
+			up = more;
+			up[depth++] = (struct place){st.st_dev, st.st_ino};
+			next = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		} else { /* this one is empty now: back up, where it goes next */
+			next = open_above(fd, up[--depth]);
+		}
+		close(fd);
+		if ((fd = next) < 0) {
+			r = -1;
+			break;
+		}
+	}
+out:;
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	free(up);
+	errno = saved;
+	if (r != 0)
+		return -1;
+	return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -1 : 0;
+}
+
 int remove_tree(int dir_fd, const char *name)
 {
-	struct dirent *d;
 	struct stat st;
-	DIR *dir;
-	int fd, r = 0;
 
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
-	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd)))
-		return fd >= 0 ? close(fd), -1 : -1;
-	while (r == 0 && (d = readdir(dir)))
-		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
-			r = remove_tree(fd, d->d_name);
-	closedir(dir);
-	if (r < 0)
-		return -1;
-	return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -1 : 0;
+	return remove_directory(dir_fd, name);
 }

@@ -38,6 +38,7 @@ void digest_data(const void *data, size_t len, char digest[DIGEST_LEN + 1]);
  * names resolve as if root were "/". Returns an fd or -1 with errno. */
 int open_in_root(int root, const char *path, int flags);
 
-/* rm -rf name (relative to dir_fd) without following symlinks. ENOENT is
- * success. Returns 0 or -1 with errno. */
+/* rm -rf name (relative to dir_fd) without following symlinks, at any depth;
+ * a mount point below is an error (EBUSY). ENOENT is success. Returns 0 or
+ * -1 with errno. */
 int remove_tree(int dir_fd, const char *name);

@@ -289,6 +289,19 @@ static bool layer_in_use(const char *store, struct dirent **names, int n, const 
 	return false;
 }
 
+/* Delete a layer: first out of layers/ into tmp/ (rename(2) is atomic),
+ * then its files. A crash halfway so never leaves a partial layer that a
+ * later import would take for whole; tmp/ is emptied when the store opens. */
+static int discard_layer(int store_fd, int layers_fd, const char *hex)
+{
+	char trash[PATH_MAX];
+
+	snprintf(trash, sizeof(trash), TMP_DIR "/gc-%s", hex);
+	if (renameat(layers_fd, hex, store_fd, trash) < 0 || remove_tree(store_fd, trash) < 0)
+		return fail("remove layer %s", hex);
+	return 0;
+}
+
 /* Delete every stored layer that no image lists. Call with the lock held. */
 static int collect_garbage(const char *store, int store_fd)
 {
@@ -299,9 +312,7 @@ static int collect_garbage(const char *store, int store_fd)
 
 	while (dir && r == 0 && (d = readdir(dir)))
 		if (d->d_name[0] != '.' && !layer_in_use(store, names, n, d->d_name))
-			r = remove_tree(layers_fd, d->d_name) < 0
-				? fail("remove layer %s", d->d_name)
-				: 0;
+			r = discard_layer(store_fd, layers_fd, d->d_name);
 	if (dir)
 		closedir(dir);
 	else if (layers_fd >= 0)

@@ -67,6 +67,25 @@ START_TEST(runs_imported_tarball)
 }
 END_TEST
 
+/* A container may nest directories deeper than the supervisor may open
+ * files at once: its upper layer still goes at exit. */
+START_TEST(deep_upper_layer_removed)
+{
+	char containers[PATH_MAX];
+
+	import_busybox();
+	run(&r,
+	    "ulimit -n 64 && " BIN " run --root %s busybox /bin/sh -c 'cd /tmp && i=0 && "
+	    "while [ $i -lt 300 ]; do mkdir d && cd d && i=$((i + 1)); done && echo 300 deep'",
+	    store);
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "300 deep\n");
+	ck_assert_str_eq(r.err, "");
+	snprintf(containers, sizeof(containers), "%s/containers", store);
+	ck_assert_int_eq(entries(containers), 0);
+}
+END_TEST
+
 /* The two-layer image: upper os-release, deleted file, opaque directory. */
 static void check_two_layers(const char *image)
 {
@@ -295,6 +314,7 @@ int main(void)
 	tcase_add_test(tc, directory_is_read_only_lower);
 	tcase_add_test(tc, image_ls_and_rm);
 	tcase_add_test(tc, rm_keeps_layers_of_running_containers);
+	tcase_add_test(tc, deep_upper_layer_removed);
 	tcase_add_test(tc, errors_are_one_line);
 	tcase_add_test(tc, store_on_overlayfs_explained);
 	tcase_add_test(tc, flipped_byte_exit_125);

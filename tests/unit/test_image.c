@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include <sha256.h>
 
 #include "common/image_store.h"
+#include "common/path.h"
 #include "tests/fixtures.h"
 #include "tests/harness.h"
 
@@ -734,6 +736,71 @@ START_TEST(bad_names_rejected)
 }
 END_TEST
 
+/* ---- remove_tree ---- */
+
+#define DEEP 3000 /* levels: far more than the descriptors allowed below */
+#define FEW_FDS 32
+
+static char scratch[64]; /* a fresh directory in /tmp for each test */
+static char mounted[128]; /* where a test mounted something, if it did */
+
+static void scratch_setup(void)
+{
+	strlcpy(scratch, "/tmp/kobako-rm.XXXXXX", sizeof(scratch));
+	ck_assert_ptr_nonnull(mkdtemp(scratch));
+}
+
+static void scratch_teardown(void)
+{
+	struct run r;
+
+	if (mounted[0])
+		umount2(mounted, MNT_DETACH); /* in case the test failed before it did */
+	run(&r, "rm -rf %s", scratch);
+}
+
+START_TEST(deep_tree_removed_with_few_descriptors)
+{
+	struct rlimit few = {FEW_FDS, FEW_FDS};
+	int fd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	for (int i = 0; i < DEEP; i++) { /* scratch/d/d/d/..., a file and a link at each level */
+		ck_assert_int_eq(mkdirat(fd, "d", 0755), 0);
+		close(openat(fd, "file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+		ck_assert_int_eq(symlinkat("/etc", fd, "link"), 0);
+		int below = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		ck_assert_int_ge(fd = below, 0);
+	}
+	close(fd);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &few), 0);
+	ck_assert_msg(remove_tree(AT_FDCWD, scratch) == 0, "remove_tree: %s", strerror(errno));
+	ck_assert_int_eq(access(scratch, F_OK), -1);
+	ck_assert(is_directory("/etc")); /* the links were removed, not followed */
+	ck_assert_int_eq(mkdir(scratch, 0700), 0); /* for the teardown */
+}
+END_TEST
+
+START_TEST(mounted_filesystem_below_is_left_alone)
+{
+	char *below = mounted, kept[160];
+
+	snprintf(below, sizeof(mounted), "%s/a/mnt", scratch);
+	snprintf(kept, sizeof(kept), "%s/kept", below);
+	ck_assert_int_eq(mkdir_p(below, 0755), 0);
+	/* A mount namespace of our own (this test is a forked process), so the
+	 * tmpfs is nobody else's. */
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_int_eq(mount("tmpfs", below, "tmpfs", 0, "size=64k"), 0);
+	close(open(kept, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	ck_assert_int_eq(remove_tree(AT_FDCWD, scratch), -1);
+	ck_assert_int_eq(errno, EBUSY); /* a mount point cannot be removed */
+	ck_assert_int_eq(access(kept, F_OK), 0);
+	ck_assert_int_eq(umount(below), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("image store");
@@ -773,5 +840,11 @@ int main(void)
 	tcase_add_test(hostile, empty_file_rejected);
 	tcase_add_test(hostile, non_archive_rejected);
 	suite_add_tcase(s, hostile);
+	TCase *rm = tcase_create("remove_tree");
+	tcase_set_timeout(rm, 60);
+	tcase_add_checked_fixture(rm, scratch_setup, scratch_teardown);
+	tcase_add_test(rm, deep_tree_removed_with_few_descriptors);
+	tcase_add_test(rm, mounted_filesystem_below_is_left_alone);
+	suite_add_tcase(s, rm);
 	return run_unit_suite(s);
 }
