@@ -12,7 +12,7 @@ PREFIX   ?= /usr/local
 PKGS     := libbsd libmd libarchive json-c nettle
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs libbsd json-c nettle libarchive 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs libbsd json-c nettle libarchive 2>/dev/null) -lm
 # The steps are linked statically: loading shared libraries costs about a
 # millisecond at every `container run` on a VM, and libarchive's pull in
 # libxml2, ICU and libstdc++ (docs/benchmarks.md). The sanitizers need the
@@ -22,7 +22,7 @@ STEP_LDFLAGS :=
 STEP_LIBS    := $(LDLIBS)
 else
 STEP_LDFLAGS := -static
-STEP_LIBS    := $(shell pkg-config --static --libs libbsd json-c nettle libarchive 2>/dev/null)
+STEP_LIBS    := $(shell pkg-config --static --libs libbsd json-c nettle libarchive 2>/dev/null) -lm
 endif
 # libmd's SHA-256 checks nettle's in the tests
 TEST_LIBS = $(shell pkg-config --libs check libmd 2>/dev/null)

@@ -4,7 +4,7 @@
 #include <bsd/string.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h> /* M_LN10 only: no libm needed */
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -422,43 +422,6 @@ void format_cpu_time(uint64_t usec, char *buf, size_t size)
 			 (usec % USEC_PER_MIN) / 1e6);
 }
 
-/* log2(x) for x >= 1 without libm (kobako links none): the integer part by
- * halving, then one bit of the fraction per squaring. */
-static double log2_of(double x)
-{
-	double result = 0, bit = 1;
-
-	while (x >= 2) {
-		x /= 2;
-		result += 1;
-	}
-	for (int i = 0; i < 52; i++) {
-		x *= x;
-		bit /= 2;
-		if (x >= 2) {
-			x /= 2;
-			result += bit;
-		}
-	}
-	return result;
-}
-
-/* 10^y for 0 <= y <= 4 without libm: the whole powers of ten exactly, times
- * e^(f ln 10) for the fraction f by its series (f < 1: 40 terms are plenty). */
-static double pow10_of(double y)
-{
-	double whole = 1, x, term = 1, sum = 1;
-
-	for (; y >= 1; y -= 1)
-		whole *= 10;
-	x = y * M_LN10;
-	for (int n = 1; n < 40; n++) {
-		term *= x / n;
-		sum += term;
-	}
-	return whole * sum;
-}
-
 uint64_t cpu_weight_from_shares(uint64_t shares)
 {
 	const uint64_t SHARES_MIN = 2, SHARES_MAX = 262144, WEIGHT_MAX = 10000;
@@ -472,8 +435,8 @@ uint64_t cpu_weight_from_shares(uint64_t shares)
 	/* A linear map would send the v1 default 1024 to 39, not the v2
 	 * default 100. This quadratic in log2 space meets all three anchors:
 	 * 2 -> 1, 1024 -> 100, 262144 -> 10000 (crun; runc since 1.3). */
-	double l = log2_of(shares);
-	double weight = pow10_of((l * l + 125 * l) / 612.0 - 7.0 / 34.0);
+	double l = log2(shares);
+	double weight = pow(10, (l * l + 125 * l) / 612.0 - 7.0 / 34.0);
 	uint64_t w = weight;
 
 	return w + (weight > w); /* ceil */

@@ -139,8 +139,7 @@ END_TEST
 
 START_TEST(shares_to_weight)
 {
-	/* The anchors, and values from runc's ConvertCPUSharesToCgroupV2Value
-	 * (checked against libm's log2/pow for every share from 3 to 262143). */
+	/* The anchors, and values from runc's ConvertCPUSharesToCgroupV2Value. */
 	ck_assert_uint_eq(cpu_weight_from_shares(0), 0);
 	ck_assert_uint_eq(cpu_weight_from_shares(2), 1);
 	ck_assert_uint_eq(cpu_weight_from_shares(1024), 100);
