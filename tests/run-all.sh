@@ -14,11 +14,13 @@ for t in "$@"; do
 	if printf '%s\n' "$out" | grep -q '^SKIPPED:'; then
 		skipped=$((skipped + 1)); continue
 	fi
-	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
+	# One Check line per test binary (a script may run several): add them up.
+	lines=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ')
 	total=$(printf '%s\n' "$out" | grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
-	if [ -n "$line" ]; then
-		checks=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
-		bad=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2/' | awk '{print $1 + $2}')
+	if [ -n "$lines" ]; then
+		checks=$(echo "$lines" | sed -E 's/.*Checks: ([0-9]+).*/\1/' | awk '{ s += $1 } END { print s }')
+		bad=$(echo "$lines" | sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1 \2/' |
+			awk '{ s += $1 + $2 } END { print s }')
 	elif [ -n "$total" ]; then
 		ok=$(echo "$total" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
 		bad=$(echo "$total" | sed -E 's/.* ([0-9]+) failed.*/\1/')
