@@ -23,16 +23,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "die.h"
-#include "file.h"
 #include "path.h"
 
 #define LAYERS_DIR "layers/sha256"
 #define IMAGES_DIR "images"
 #define TMP_DIR "tmp"
+#define CONTAINERS_DIR "containers"
+#define RECORD_FILE "layers" /* containers/<id>/layers */
 #define UNPACK_TMP "unpack" /* below tmp/: the archive, unpacked */
 #define LAYER_TMP "layer" /* below tmp/: the layer being unpacked */
 #define IMAGE_TMP "image.json" /* below tmp/: the image's JSON, before rename */
@@ -72,7 +74,7 @@ int store_layer_path(const char *store, const char *digest, char *path, size_t s
 static int open_store(const char *store, struct import *im)
 {
 	char path[PATH_MAX];
-	const char *dirs[] = {LAYERS_DIR, IMAGES_DIR, "containers"};
+	const char *dirs[] = {LAYERS_DIR, IMAGES_DIR, CONTAINERS_DIR};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (path_join(path, sizeof(path), store, dirs[i]) < 0 ||
@@ -245,29 +247,69 @@ static int list_images(const char *store, struct dirent ***names)
 	return n < 0 ? fail("%s", path) : n;
 }
 
-/* Is the layer with this hex digest part of some image? */
-/* Does a container (STORE/containers/<id>/layers, written by step06's
- * image.c) stack the layer with this hex digest right now? */
+/* containers/<id>/layers, opened, if a supervisor holds it: the container
+ * runs. Else -1: no record (being made, or kept by --keep), or a record
+ * nobody holds, left by a supervisor killed with SIGKILL (*dead). */
+static int open_held_record(DIR *containers, const char *id, bool *dead)
+{
+	char record[NAME_MAX + 16];
+	int fd;
+
+	*dead = false;
+	snprintf(record, sizeof(record), "%s/" RECORD_FILE, id);
+	if (id[0] == '.' || (fd = openat(dirfd(containers), record, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return fd; /* EWOULDBLOCK: held */
+	close(fd);
+	*dead = true;
+	return -1;
+}
+
+/* Remove the directories of dead containers (see open_held_record), and
+ * with them their hold on layers. Call with the store lock held. */
+static void remove_dead_containers(const char *store)
+{
+	char dir[PATH_MAX];
+	struct dirent *d;
+	bool dead;
+
+	path_join(dir, sizeof(dir), store, CONTAINERS_DIR);
+	DIR *containers = opendir(dir);
+	while (containers && (d = readdir(containers)))
+		if (open_held_record(containers, d->d_name, &dead) < 0 && dead &&
+		    remove_tree(dirfd(containers), d->d_name) < 0)
+			fail("remove %s/%s", dir, d->d_name);
+	if (containers)
+		closedir(containers);
+}
+
+/* Does a running container stack the layer with this hex digest? */
 static bool layer_in_container(const char *store, const char *hex)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 300], text[8192], line[80];
+	char dir[PATH_MAX], text[8192], line[80];
 	struct dirent *d;
-	bool found = false;
+	bool found = false, dead;
+	ssize_t n;
+	int fd;
 
-	path_join(dir, sizeof(dir), store, "containers");
+	path_join(dir, sizeof(dir), store, CONTAINERS_DIR);
 	DIR *containers = opendir(dir);
 	snprintf(line, sizeof(line), "sha256:%s\n", hex);
-	while (containers && !found && (d = readdir(containers)))
-		if (d->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s/layers", dir, d->d_name);
-			found = read_file(path, text, sizeof(text) - 1) >= 0 &&
-				strstr(strcat(text, "\n"), line) != NULL;
-		}
+	while (containers && !found && (d = readdir(containers))) {
+		if ((fd = open_held_record(containers, d->d_name, &dead)) < 0)
+			continue;
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		found = strstr(text, line) != NULL;
+	}
 	if (containers)
 		closedir(containers);
 	return found;
 }
 
+/* Is the layer with this hex digest part of some image? */
 static bool layer_in_use(const char *store, struct dirent **names, int n, const char *hex)
 {
 	struct image_info info;
@@ -310,6 +352,7 @@ static int collect_garbage(const char *store, int store_fd)
 	int layers_fd = openat(store_fd, LAYERS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir = n < 0 || layers_fd < 0 ? NULL : fdopendir(layers_fd);
 
+	remove_dead_containers(store);
 	while (dir && r == 0 && (d = readdir(dir)))
 		if (d->d_name[0] != '.' && !layer_in_use(store, names, n, d->d_name))
 			r = discard_layer(store_fd, layers_fd, d->d_name);
@@ -442,4 +485,40 @@ int store_list(const char *store, FILE *out)
 	if (n >= 0)
 		free(names);
 	return r;
+}
+
+int store_hold_layers(const char *dir, const struct image_info *info)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int fd, ok;
+
+	if (path_join(tmp, sizeof(tmp), dir, "." RECORD_FILE ".tmp") < 0 ||
+	    path_join(path, sizeof(path), dir, RECORD_FILE) < 0)
+		return fail("%s/" RECORD_FILE, dir);
+	/* Locked before it appears under its name, so that the garbage
+	 * collector never finds it unheld while we run. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ok = fd >= 0 && flock(fd, LOCK_SH) == 0;
+	for (size_t i = 0; ok && i < info->n_layers; i++)
+		ok = dprintf(fd, "%s\n", info->layers[i]) > 0;
+	if (ok && rename(tmp, path) == 0)
+		return fd;
+	fail("record the layers in %s", path);
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	return -1;
+}
+
+void store_unhold_layers(const char *dir, int fd)
+{
+	char path[PATH_MAX];
+
+	if (fd < 0)
+		return;
+	if (path_join(path, sizeof(path), dir, RECORD_FILE) == 0 && unlink(path) < 0 &&
+	    errno != ENOENT)
+		fail("remove %s", path);
+	close(fd);
 }

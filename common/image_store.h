@@ -3,7 +3,8 @@
  *   layers/sha256/<hex>/     one unpacked layer, named by its blob's digest,
  *                            stored once however many images use it
  *   images/<name>.json       {"name", "id", "ref", "size", "layers": [bottom..top]}
- *   containers/<id>/         upper/, work/, rootfs/ of a running container
+ *   containers/<id>/         upper/, work/, rootfs/ of a running container, and
+ *                            layers: the digests it stacks, flock()ed while it runs
  *   tmp/                     imports in progress; renamed into place when done
  *   lock                     held (flock) while an import or rm changes the store
  */
@@ -42,3 +43,16 @@ int store_load(const char *store, const char *name, struct image_info *info);
 
 /* store/layers/sha256/<hex> for a digest. Returns 0 or -1 (ENAMETOOLONG). */
 int store_layer_path(const char *store, const char *digest, char *path, size_t size);
+
+/* dir/layers (dir: STORE/containers/<id>): the layers this container stacks,
+ * one digest a line, held (flock) for as long as the returned descriptor is
+ * open. While it is held, image rm and re-imports keep those layers: deleting
+ * the lowerdir of a mounted overlay is undefined. A record nobody holds was
+ * left by a supervisor killed with SIGKILL; the next garbage collection
+ * removes its container directory. Returns the descriptor, or -1 after a
+ * message. */
+int store_hold_layers(const char *dir, const struct image_info *info);
+
+/* Give the record up: remove dir/layers (the container's own files need no
+ * layer, e.g. with --keep) and close fd. Ignores fd < 0. */
+void store_unhold_layers(const char *dir, int fd);

@@ -118,36 +118,20 @@ static int make_container_dirs(struct image *img, const struct options *opt)
 	return 0;
 }
 
-/* DIR/layers: the layers we stack, one digest a line. `image rm`, or a
- * re-import of the same name, keeps a layer while a container lists it
- * (image_store.c): deleting the lowerdir of a mounted overlay is undefined. */
-static int record_layers(const char *dir, const struct image_info *info)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	path_join(path, sizeof(path), dir, "layers");
-	if (!(f = fopen(path, "wxe")))
-		return fail("create %s", path);
-	for (size_t i = 0; i < info->n_layers; i++)
-		fprintf(f, "%s\n", info->layers[i]);
-	if (fclose(f) != 0)
-		return fail("write %s", path);
-	return 0;
-}
-
 int image_prepare(struct image *img, const struct options *opt)
 {
 	char lower[OVERLAY_OPTIONS_MAX] = "";
 	struct image_info info = {0};
 
-	*img = (struct image){.keep = opt->keep};
+	*img = (struct image){.keep = opt->keep, .layers_fd = -1};
 	if (find_layers(opt, &info, lower, sizeof(lower)) < 0)
 		return -1;
 	snprintf(img->options, sizeof(img->options), "lowerdir=%s", lower);
 	if (make_container_dirs(img, opt) < 0)
 		return -1;
-	return record_layers(img->dir, &info);
+	/* While we hold this record, `image rm` and re-imports keep our layers. */
+	img->layers_fd = store_hold_layers(img->dir, &info);
+	return img->layers_fd < 0 ? -1 : 0;
 }
 
 void mount_image(const struct image *img)
@@ -168,6 +152,8 @@ void image_release(struct image *img)
 			img->dir);
 	else if (img->created && remove_tree(AT_FDCWD, img->dir) < 0)
 		fail("remove %s", img->dir);
+	if (img->created)
+		store_unhold_layers(img->dir, img->layers_fd); /* image rm may take them now */
 	img->created = false;
 	errno = saved;
 }

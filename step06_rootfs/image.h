@@ -13,6 +13,7 @@ struct image {
 	char dir[PATH_MAX]; /* STORE/containers/<id> */
 	char rootfs[PATH_MAX]; /* dir/rootfs: where the overlay goes */
 	char options[OVERLAY_OPTIONS_MAX]; /* "lowerdir=..,upperdir=..,workdir=.." */
+	int layers_fd; /* holds dir/layers, the layers we stack (image_store.h) */
 	bool keep; /* --keep: leave dir behind */
 	bool created; /* dir exists: release removes it */
 };

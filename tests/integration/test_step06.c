@@ -6,11 +6,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cgroupfs.h"
 #include "common/image_extract.h"
 #include "tests/fixtures.h"
 #include "tests/harness.h"
@@ -151,6 +153,50 @@ START_TEST(copy_on_write)
 }
 END_TEST
 
+/* What else a supervisor killed with SIGKILL leaves: its cgroups (their
+ * last process may still be on its way out: cgroup_remove waits for it). */
+static void remove_cgroups_of(const char *id)
+{
+	struct cgroup_layout layout;
+
+	if (cgroup_detect(&layout) < 0)
+		return;
+	for (size_t i = 0; i < layout.n; i++) {
+		ck_assert_int_eq(cgroup_resolve(&layout.h[i], getenv("KOBAKO_CGROUP_PARENT"), id),
+				 0);
+		layout.h[i].created = true;
+		ck_assert_int_eq(cgroup_remove(&layout.h[i]), 0);
+	}
+}
+
+/* A supervisor killed with SIGKILL cannot clean up: its container directory
+ * stays, with its record of the layers it stacked. Nobody holds that record
+ * any more, so the next garbage collection (here: image rm) removes the
+ * directory and frees the layers. */
+START_TEST(killed_supervisor_left_behind_until_next_gc)
+{
+	char up[160], containers[PATH_MAX];
+
+	import_busybox();
+	snprintf(up, sizeof(up), "%s/up", work);
+	snprintf(containers, sizeof(containers), "%s/containers", store);
+	ck_assert_int_eq(mkfifo(up, 0600), 0);
+	run(&r,
+	    "exec 2>/dev/null; " BIN " run --net none --root %s -v %s:/sync busybox /bin/sh -c "
+	    "'echo > /sync/up; exec sleep 1000' & c=$!; read x < %s; kill -KILL $c; wait $c",
+	    store, work, up);
+	ck_assert_int_eq(r.code, 128 + SIGKILL);
+	ck_assert_int_eq(entries(containers), 1); /* no cleanup ran */
+	run(&r, "ls %s", containers);
+	remove_cgroups_of(strtok(r.out, "\n"));
+	run(&r, BIN " image rm --root %s busybox && ls %s/layers/sha256 | wc -l", store, store);
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "0\n"); /* the dead container kept no layer */
+	ck_assert_int_eq(entries(containers), 0);
+}
+END_TEST
+
+/* --keep leaves the upper layer, but holds no layer of the image. */
 START_TEST(keep_keeps_upper_layer)
 {
 	char *at, upper[PATH_MAX];
@@ -169,6 +215,9 @@ START_TEST(keep_keeps_upper_layer)
 	ck_assert_ptr_nonnull(text);
 	ck_assert_str_eq(text, "kept\n");
 	free(text);
+	run(&r, BIN " image rm --root %s busybox && ls %s/layers/sha256 | wc -l", store, store);
+	ck_assert_str_eq(r.out, "0\n"); /* the kept container holds no layer */
+	ck_assert_int_eq(access(path, F_OK), 0); /* and its writes are still there */
 }
 END_TEST
 
@@ -315,6 +364,7 @@ int main(void)
 	tcase_add_test(tc, image_ls_and_rm);
 	tcase_add_test(tc, rm_keeps_layers_of_running_containers);
 	tcase_add_test(tc, deep_upper_layer_removed);
+	tcase_add_test(tc, killed_supervisor_left_behind_until_next_gc);
 	tcase_add_test(tc, errors_are_one_line);
 	tcase_add_test(tc, store_on_overlayfs_explained);
 	tcase_add_test(tc, flipped_byte_exit_125);
