@@ -27,11 +27,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <nettle/sha2.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -664,108 +664,47 @@ int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mod
 	return r;
 }
 
-/* Empty the directory fd of what can go at once: files, links and empty
- * directories. 1 with *sub the name of a directory that is not empty,
- * 0 when fd is empty, -1 on an error. */
-static int empty_directory(int fd, char sub[NAME_MAX + 1])
+/* Remove what fts found: a directory once it is empty (FTS_DP, after its
+ * contents), anything else at once. 0 or -1 with errno; gone already is fine. */
+static int remove_entry(const FTSENT *e)
 {
-	int copy = dup(fd), found = 0;
-	DIR *dir = copy < 0 ? NULL : fdopendir(copy);
-	struct dirent *d;
-
-	if (!dir)
-		return copy >= 0 ? close(copy), -1 : -1;
-	while (found == 0 && (d = readdir(dir))) {
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-			continue;
-		/* unlink(2) says EISDIR for a directory: then rmdir, if empty */
-		if (unlinkat(fd, d->d_name, 0) == 0 || errno == ENOENT ||
-		    (errno == EISDIR &&
-		     (unlinkat(fd, d->d_name, AT_REMOVEDIR) == 0 || errno == ENOENT)))
-			continue;
-		if (errno == ENOTEMPTY || errno == EEXIST) {
-			strlcpy(sub, d->d_name, NAME_MAX + 1);
-			found = 1;
-		} else {
-			found = -1;
-		}
+	switch (e->fts_info) {
+	case FTS_D: return 0; /* on the way down: its contents come first */
+	case FTS_DP: return rmdir(e->fts_accpath) < 0 && errno != ENOENT ? -1 : 0;
+	case FTS_DNR:
+	case FTS_ERR:
+	case FTS_NS: errno = e->fts_errno; return errno == ENOENT ? 0 : -1;
+	default: return unlink(e->fts_accpath) < 0 && errno != ENOENT ? -1 : 0;
 	}
-	closedir(dir);
-	return found;
-}
-
-struct place {
-	dev_t dev;
-	ino_t ino;
-};
-
-/* Open the parent of fd, which must still be the directory `expected`
- * (ESTALE if the tree was moved meanwhile). */
-static int open_above(int fd, struct place expected)
-{
-	int above = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct stat st;
-
-	if (above >= 0 &&
-	    (fstat(above, &st) < 0 || st.st_dev != expected.dev || st.st_ino != expected.ino)) {
-		close(above);
-		errno = ESTALE;
-		return -1;
-	}
-	return above;
-}
-
-/* Remove the directory dir_fd/name and all below it, depth first, holding
- * two descriptors at any depth: a container can nest directories deeper
- * than any limit on open files. The way back up is "..", checked against
- * where we came down from; the stack of those places is all that grows.
- * A mount point below cannot be removed (EBUSY): what is mounted stays. */
-static int remove_directory(int dir_fd, const char *name)
-{
-	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r = -1;
-	struct place *up = NULL, *more;
-	char sub[NAME_MAX + 1];
-	size_t depth = 0;
-	struct stat st;
-
-	if (fd < 0)
-		goto out;
-	while ((r = empty_directory(fd, sub)) == 1 || (r == 0 && depth > 0)) {
-		int next;
-		if (r == 1) { /* down into sub */
-			if (fstat(fd, &st) < 0 ||
-			    !(more = reallocarray(up, depth + 1, sizeof(*up))))
-				break;
-			up = more;
-			up[depth++] = (struct place){st.st_dev, st.st_ino};
-			next = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		} else { /* this one is empty now: back up, where it goes next */
-			next = open_above(fd, up[--depth]);
-		}
-		close(fd);
-		if ((fd = next) < 0) {
-			r = -1;
-			break;
-		}
-	}
-out:;
-	int saved = errno;
-	if (fd >= 0)
-		close(fd);
-	free(up);
-	errno = saved;
-	if (r != 0)
-		return -1;
-	return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -1 : 0;
 }
 
 int remove_tree(int dir_fd, const char *name)
 {
-	struct stat st;
+	/* fts(3) walks depth first by changing into each directory: no
+	 * descriptor per level, so a container that nested directories deeper
+	 * than the limit on open files is removed too, and ".." is checked on
+	 * the way back up. FTS_PHYSICAL: symbolic links are removed, never
+	 * followed. FTS_XDEV: never into a filesystem mounted below (its mount
+	 * point then cannot be removed: EBUSY, and what is mounted stays). */
+	char *paths[] = {(char *)name, NULL};
+	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0, saved;
+	FTS *fts = NULL;
+	FTSENT *e;
 
-	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
-	return remove_directory(dir_fd, name);
+	if (cwd < 0 || (dir_fd != AT_FDCWD && fchdir(dir_fd) < 0) ||
+	    !(fts = fts_open(paths, FTS_PHYSICAL | FTS_XDEV, NULL)))
+		r = -1;
+	while (r == 0 && (e = fts_read(fts)))
+		r = remove_entry(e);
+	saved = errno;
+	if (fts)
+		fts_close(fts);
+	if (cwd >= 0 && fchdir(cwd) < 0) { /* back where the caller was */
+		r = -1;
+		saved = errno;
+	}
+	if (cwd >= 0)
+		close(cwd);
+	errno = saved;
+	return r;
 }

@@ -40,5 +40,5 @@ int open_in_root(int root, const char *path, int flags);
 
 /* rm -rf name (relative to dir_fd) without following symlinks, at any depth;
  * a mount point below is an error (EBUSY). ENOENT is success. Returns 0 or
- * -1 with errno. */
+ * -1 with errno. Changes the working directory while it runs. */
 int remove_tree(int dir_fd, const char *name);

@@ -332,7 +332,7 @@ static bool layer_in_use(const char *store, struct dirent **names, int n, const 
 }
 
 /* Delete a layer: first out of layers/ into tmp/ (rename(2) is atomic),
- * then its files. A crash halfway so never leaves a partial layer that a
+ * then its files: a crash halfway never leaves a partial layer that a
  * later import would take for whole; tmp/ is emptied when the store opens. */
 static int discard_layer(int store_fd, int layers_fd, const char *hex)
 {

@@ -297,8 +297,9 @@ static void unplug_veth(const char *name)
 void net_release(struct net *n)
 {
 	proxy_stop(&n->proxy);
-	/* The pair dies with the container's namespace: the kernel destroys
-	 * it when it frees the namespace, later, in a work queue. Deleting it
+	/* The pair dies with the container's namespace, which the kernel
+	 * frees later, in a work queue, once nothing holds it (a process that
+	 * entered it with nsenter(1) keeps it, and eth0 with it). Deleting it
 	 * ourselves (RTM_DELLINK) would make every exit wait for RCU grace
 	 * periods, about 20 ms. Unplugging it from the bridge is immediate and
 	 * enough: the dying eth0 can no longer answer for the address that we

@@ -402,6 +402,8 @@ for dir in $(tutorial_cgroup_dirs); do
 done
 # The kernel removes a container's veth pair when it frees its network
 # namespace: soon after the exit, but later (a work queue). Allow it 10 s.
+# (The C tests wait on link events; `ip monitor` cannot say when it has
+# subscribed, so from a shell that would race. Hence this bounded poll.)
 tries=0
 while ip -o link show | grep -q '^[0-9]*: kb' && [ "$tries" -lt 100 ]; do
 	sleep 0.1

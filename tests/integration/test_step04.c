@@ -98,10 +98,11 @@ static char *links(void)
 /* Host ends of veth pairs (kb<id>) in our namespace. */
 static int count_veths(void)
 {
+	char *list = links();
 	int n = 0;
 
-	for (char *l = links(); (l = strstr(l, "kb")); l++)
-		n += l == links() || l[-1] == '\n';
+	for (char *l = list; (l = strstr(l, "kb")); l++)
+		n += l == list || l[-1] == '\n';
 	return n;
 }
 
@@ -138,7 +139,7 @@ static bool veths_gone(void)
 static char *bridge_ports(void)
 {
 	run(&r, "ip -o link show master kobako0 | cut -d' ' -f2");
-	ck_assert_msg(r.code == 0, "ip link: %s", r.err);
+	ck_assert_msg(r.code == 0 && !r.err[0], "ip link: %s", r.err); /* r.code is cut's */
 	return r.out;
 }
 

@@ -8,9 +8,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +32,7 @@
 #define SLEEPER "sh -c 'echo ready; exec sleep 1000'"
 #define CPU_LIMITED_MAX 0.40 /* CPU-s per wall second allowed with --cpus 0.25 */
 #define CPU_UNLIMITED_MIN 0.45 /* ... and at least this much without */
+#define STRAY_DEATH_TIMEOUT_MS 5000
 
 static struct cgroup_layout layout;
 static char parent_dir[MAX_HIERARCHIES][PATH_MAX]; /* PARENT in each hierarchy */
@@ -255,6 +259,7 @@ START_TEST(stray_process_in_the_cgroup_is_killed)
 
 	ck_assert_int_ge(stray, 0);
 	if (stray == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive this test */
 		pause();
 		_exit(0);
 	}
@@ -264,10 +269,17 @@ START_TEST(stray_process_in_the_cgroup_is_killed)
 	}
 	ck_assert_int_eq(kill(supervisor, SIGTERM), 0);
 	ck_assert_int_eq(wait_code(supervisor), 128 + SIGTERM);
-	pid_t reaped = waitpid(stray, &status, WNOHANG); /* dead before the supervisor's exit */
-	if (reaped == 0)
-		kill(stray, SIGKILL), waitpid(stray, &status, 0);
-	ck_assert_int_eq(reaped, stray);
+	/* The supervisor killed it to remove the cgroups, so it is dead or
+	 * dying (a task leaves its cgroup a moment before it is a zombie). */
+	int pidfd = syscall(SYS_pidfd_open, stray, 0);
+	struct pollfd exit_of_stray = {.fd = pidfd, .events = POLLIN};
+	ck_assert_int_ge(pidfd, 0);
+	bool dead = poll(&exit_of_stray, 1, STRAY_DEATH_TIMEOUT_MS) == 1;
+	close(pidfd);
+	if (!dead)
+		kill(stray, SIGKILL);
+	ck_assert_int_eq(waitpid(stray, &status, 0), stray);
+	ck_assert_msg(dead, "the stray process outlived the container");
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	assert_nothing_left();
 }
