@@ -687,15 +687,21 @@ int remove_tree(int dir_fd, const char *name)
 	 * followed. FTS_XDEV: never into a filesystem mounted below (its mount
 	 * point then cannot be removed: EBUSY, and what is mounted stays). */
 	char *paths[] = {(char *)name, NULL};
-	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0, saved;
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0, saved;
 	FTS *fts = NULL;
 	FTSENT *e;
 
 	if (cwd < 0 || (dir_fd != AT_FDCWD && fchdir(dir_fd) < 0) ||
 	    !(fts = fts_open(paths, FTS_PHYSICAL | FTS_XDEV, NULL)))
 		r = -1;
-	while (r == 0 && (e = fts_read(fts)))
+	while (r == 0) {
+		errno = 0;
+		if (!(e = fts_read(fts))) {
+			r = errno ? -1 : 0; /* 0: the end; else e.g. ".." was not where it was */
+			break;
+		}
 		r = remove_entry(e);
+	}
 	saved = errno;
 	if (fts)
 		fts_close(fts);

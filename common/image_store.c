@@ -35,6 +35,7 @@
 #define TMP_DIR "tmp"
 #define CONTAINERS_DIR "containers"
 #define RECORD_FILE "layers" /* containers/<id>/layers */
+#define RECORD_KEEP "keep\n" /* its first line, for a container run with --keep */
 #define UNPACK_TMP "unpack" /* below tmp/: the archive, unpacked */
 #define LAYER_TMP "layer" /* below tmp/: the layer being unpacked */
 #define IMAGE_TMP "image.json" /* below tmp/: the image's JSON, before rename */
@@ -247,49 +248,65 @@ static int list_images(const char *store, struct dirent ***names)
 	return n < 0 ? fail("%s", path) : n;
 }
 
-/* containers/<id>/layers, opened, if a supervisor holds it: the container
- * runs. Else -1: no record (being made, or kept by --keep), or a record
- * nobody holds, left by a supervisor killed with SIGKILL (*dead). */
-static int open_held_record(DIR *containers, const char *id, bool *dead)
+enum record { NO_RECORD, HELD, DEAD };
+
+/* Open containers/<id>/layers (*fd; close it) and say whose it is: HELD by
+ * a running supervisor, or DEAD: nobody holds it, its supervisor was killed
+ * with SIGKILL. NO_RECORD: being made, or given up at exit (--keep). (A
+ * supervisor killed before its record had a name leaves a directory that
+ * no one removes: the window is a few system calls wide.) */
+static enum record open_record(DIR *containers, const char *id, int *fd)
 {
 	char record[NAME_MAX + 16];
-	int fd;
 
-	*dead = false;
 	snprintf(record, sizeof(record), "%s/" RECORD_FILE, id);
-	if (id[0] == '.' || (fd = openat(dirfd(containers), record, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-		return fd; /* EWOULDBLOCK: held */
-	close(fd);
-	*dead = true;
-	return -1;
+	if (id[0] == '.' || (*fd = openat(dirfd(containers), record, O_RDONLY | O_CLOEXEC)) < 0)
+		return NO_RECORD;
+	return flock(*fd, LOCK_EX | LOCK_NB) < 0 ? HELD : DEAD; /* EWOULDBLOCK: held */
 }
 
-/* Remove the directories of dead containers (see open_held_record), and
- * with them their hold on layers. Call with the store lock held. */
+/* A dead container goes, with its writes; with --keep (the record's first
+ * line) only its record goes, and the writes stay to be looked at. */
+static void remove_dead_container(DIR *containers, const char *dir, const char *id, int fd)
+{
+	char first[sizeof(RECORD_KEEP)] = "", record[NAME_MAX + 16];
+	bool keep = pread(fd, first, strlen(RECORD_KEEP), 0) == (ssize_t)strlen(RECORD_KEEP) &&
+		    strcmp(first, RECORD_KEEP) == 0;
+
+	snprintf(record, sizeof(record), "%s/" RECORD_FILE, id);
+	if ((keep ? unlinkat(dirfd(containers), record, 0) : remove_tree(dirfd(containers), id)) <
+	    0)
+		fail("remove %s/%s", dir, keep ? record : id);
+}
+
+/* Remove the dead containers (see open_record), and with them their hold on
+ * layers. Call with the store lock held. */
 static void remove_dead_containers(const char *store)
 {
 	char dir[PATH_MAX];
 	struct dirent *d;
-	bool dead;
+	int fd;
 
 	path_join(dir, sizeof(dir), store, CONTAINERS_DIR);
 	DIR *containers = opendir(dir);
-	while (containers && (d = readdir(containers)))
-		if (open_held_record(containers, d->d_name, &dead) < 0 && dead &&
-		    remove_tree(dirfd(containers), d->d_name) < 0)
-			fail("remove %s/%s", dir, d->d_name);
+	while (containers && (d = readdir(containers))) {
+		enum record whose = open_record(containers, d->d_name, &fd);
+		if (whose == DEAD)
+			remove_dead_container(containers, dir, d->d_name, fd);
+		if (whose != NO_RECORD)
+			close(fd);
+	}
 	if (containers)
 		closedir(containers);
 }
 
-/* Does a running container stack the layer with this hex digest? */
+/* Does a running container stack the layer with this hex digest? (A record
+ * we cannot read counts as yes: keeping a layer is the safe mistake.) */
 static bool layer_in_container(const char *store, const char *hex)
 {
 	char dir[PATH_MAX], text[8192], line[80];
 	struct dirent *d;
-	bool found = false, dead;
+	bool found = false;
 	ssize_t n;
 	int fd;
 
@@ -297,12 +314,13 @@ static bool layer_in_container(const char *store, const char *hex)
 	DIR *containers = opendir(dir);
 	snprintf(line, sizeof(line), "sha256:%s\n", hex);
 	while (containers && !found && (d = readdir(containers))) {
-		if ((fd = open_held_record(containers, d->d_name, &dead)) < 0)
+		enum record whose = open_record(containers, d->d_name, &fd);
+		if (whose == NO_RECORD)
 			continue;
-		n = read(fd, text, sizeof(text) - 1);
+		n = whose == HELD ? read(fd, text, sizeof(text) - 1) : 0;
 		close(fd);
 		text[n > 0 ? n : 0] = '\0';
-		found = strstr(text, line) != NULL;
+		found = n < 0 || strstr(text, line) != NULL;
 	}
 	if (containers)
 		closedir(containers);
@@ -487,7 +505,24 @@ int store_list(const char *store, FILE *out)
 	return r;
 }
 
-int store_hold_layers(const char *dir, const struct image_info *info)
+int store_lock_shared(const char *store)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (mkdir_p(store, STORE_MODE) < 0 || path_join(path, sizeof(path), store, "lock") < 0)
+		return fail("image store %s", store);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_SH) < 0) {
+		fail("lock %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int store_hold_layers(const char *dir, const struct image_info *info, bool keep)
 {
 	char tmp[PATH_MAX], path[PATH_MAX];
 	int fd, ok;
@@ -498,7 +533,7 @@ int store_hold_layers(const char *dir, const struct image_info *info)
 	/* Locked before it appears under its name, so that the garbage
 	 * collector never finds it unheld while we run. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	ok = fd >= 0 && flock(fd, LOCK_SH) == 0;
+	ok = fd >= 0 && flock(fd, LOCK_SH) == 0 && (!keep || dprintf(fd, RECORD_KEEP) > 0);
 	for (size_t i = 0; ok && i < info->n_layers; i++)
 		ok = dprintf(fd, "%s\n", info->layers[i]) > 0;
 	if (ok && rename(tmp, path) == 0)

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -44,14 +45,21 @@ int store_load(const char *store, const char *name, struct image_info *info);
 /* store/layers/sha256/<hex> for a digest. Returns 0 or -1 (ENAMETOOLONG). */
 int store_layer_path(const char *store, const char *digest, char *path, size_t size);
 
+/* A shared hold on the store's lock (an import or image rm takes it
+ * exclusively): take it before reading an image, and close it once
+ * store_hold_layers has made the record, so that no image rm deletes a layer
+ * in between. Creates store if needed. Returns the descriptor, or -1 after a
+ * message. */
+int store_lock_shared(const char *store);
+
 /* dir/layers (dir: STORE/containers/<id>): the layers this container stacks,
  * one digest a line, held (flock) for as long as the returned descriptor is
  * open. While it is held, image rm and re-imports keep those layers: deleting
  * the lowerdir of a mounted overlay is undefined. A record nobody holds was
- * left by a supervisor killed with SIGKILL; the next garbage collection
- * removes its container directory. Returns the descriptor, or -1 after a
- * message. */
-int store_hold_layers(const char *dir, const struct image_info *info);
+ * left by a supervisor killed with SIGKILL: the next garbage collection
+ * removes its container directory, or with keep (--keep) only the record.
+ * Returns the descriptor, or -1 after a message. */
+int store_hold_layers(const char *dir, const struct image_info *info, bool keep);
 
 /* Give the record up: remove dir/layers (the container's own files need no
  * layer, e.g. with --keep) and close fd. Ignores fd < 0. */

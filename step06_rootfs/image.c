@@ -28,6 +28,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include "common/die.h"
 #include "common/image_extract.h"
@@ -118,20 +119,35 @@ static int make_container_dirs(struct image *img, const struct options *opt)
 	return 0;
 }
 
-int image_prepare(struct image *img, const struct options *opt)
+/* image_prepare's work, with the store's lock held. */
+static int find_layers_and_hold_them(struct image *img, const struct options *opt)
 {
 	char lower[OVERLAY_OPTIONS_MAX] = "";
 	struct image_info info = {0};
 
-	*img = (struct image){.keep = opt->keep, .layers_fd = -1};
 	if (find_layers(opt, &info, lower, sizeof(lower)) < 0)
 		return -1;
 	snprintf(img->options, sizeof(img->options), "lowerdir=%s", lower);
 	if (make_container_dirs(img, opt) < 0)
 		return -1;
 	/* While we hold this record, `image rm` and re-imports keep our layers. */
-	img->layers_fd = store_hold_layers(img->dir, &info);
+	img->layers_fd = store_hold_layers(img->dir, &info, img->keep);
 	return img->layers_fd < 0 ? -1 : 0;
+}
+
+int image_prepare(struct image *img, const struct options *opt)
+{
+	int lock, r;
+
+	*img = (struct image){.keep = opt->keep, .layers_fd = -1};
+	/* From reading the image until our record holds its layers, no image
+	 * rm or import may run: they wait for this lock, which containers
+	 * share. */
+	if ((lock = store_lock_shared(opt->store)) < 0)
+		return -1;
+	r = find_layers_and_hold_them(img, opt);
+	close(lock);
+	return r;
 }
 
 void mount_image(const struct image *img)

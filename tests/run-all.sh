@@ -28,6 +28,7 @@ for t in "$@"; do
 	else
 		checks=1 bad=1 # no summary at all: it crashed
 	fi
+	[ "$rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1 # it failed after its last summary
 	passed=$((passed + checks - bad)); failed=$((failed + bad))
 	[ "$rc" -eq 0 ] && [ "$bad" -eq 0 ] || status=1
 done

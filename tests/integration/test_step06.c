@@ -196,6 +196,35 @@ START_TEST(killed_supervisor_left_behind_until_next_gc)
 }
 END_TEST
 
+/* The same with --keep: the next garbage collection frees the layers but
+ * leaves the container's writes, as --keep promised. */
+START_TEST(killed_keep_container_keeps_its_writes)
+{
+	char up[160], containers[PATH_MAX];
+
+	import_busybox();
+	snprintf(up, sizeof(up), "%s/up", work);
+	snprintf(containers, sizeof(containers), "%s/containers", store);
+	ck_assert_int_eq(mkfifo(up, 0600), 0);
+	run(&r,
+	    "exec 2>/dev/null; " BIN " run --keep --net none --root %s -v %s:/sync busybox "
+	    "/bin/sh -c 'echo kept > /data; echo > /sync/up; exec sleep 1000' & c=$!; "
+	    "read x < %s; kill -KILL $c; wait $c",
+	    store, work, up);
+	ck_assert_int_eq(r.code, 128 + SIGKILL);
+	run(&r, "ls %s", containers);
+	char id[80];
+	strlcpy(id, strtok(r.out, "\n"), sizeof(id));
+	remove_cgroups_of(id);
+	run(&r,
+	    BIN
+	    " image rm --root %s busybox && ls %s/layers/sha256 | wc -l && cat %s/%s/upper/data",
+	    store, store, containers, id);
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "0\nkept\n"); /* layers freed, writes kept */
+}
+END_TEST
+
 /* --keep leaves the upper layer, but holds no layer of the image. */
 START_TEST(keep_keeps_upper_layer)
 {
@@ -365,6 +394,7 @@ int main(void)
 	tcase_add_test(tc, rm_keeps_layers_of_running_containers);
 	tcase_add_test(tc, deep_upper_layer_removed);
 	tcase_add_test(tc, killed_supervisor_left_behind_until_next_gc);
+	tcase_add_test(tc, killed_keep_container_keeps_its_writes);
 	tcase_add_test(tc, errors_are_one_line);
 	tcase_add_test(tc, store_on_overlayfs_explained);
 	tcase_add_test(tc, flipped_byte_exit_125);
