@@ -33,6 +33,7 @@
 #define LAYERS_DIR "layers/sha256"
 #define IMAGES_DIR "images"
 #define TMP_DIR "tmp"
+#define LOCK_FILE "lock" /* flock()ed: LOCK_EX to change the store, LOCK_SH to read it */
 #define CONTAINERS_DIR "containers"
 #define RECORD_FILE "layers" /* containers/<id>/layers */
 #define RECORD_KEEP "keep\n" /* its first line, for a container run with --keep */
@@ -84,7 +85,7 @@ static int open_store(const char *store, struct import *im)
 	im->store_fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (im->store_fd < 0)
 		return fail("image store %s", store);
-	path_join(path, sizeof(path), store, "lock");
+	path_join(path, sizeof(path), store, LOCK_FILE);
 	im->lock_fd = flopen(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600); /* waits for LOCK_EX */
 	if (im->lock_fd < 0)
 		return fail("lock %s", path);
@@ -510,7 +511,7 @@ int store_lock_shared(const char *store)
 	char path[PATH_MAX];
 	int fd;
 
-	if (mkdir_p(store, STORE_MODE) < 0 || path_join(path, sizeof(path), store, "lock") < 0)
+	if (mkdir_p(store, STORE_MODE) < 0 || path_join(path, sizeof(path), store, LOCK_FILE) < 0)
 		return fail("image store %s", store);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || flock(fd, LOCK_SH) < 0) {

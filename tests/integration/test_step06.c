@@ -169,29 +169,42 @@ static void remove_cgroups_of(const char *id)
 	}
 }
 
+/* Start `run OPTIONS busybox sh -c 'SCRIPT; ...'` and SIGKILL its supervisor
+ * once the container is up, so no cleanup runs. Its container directory
+ * stays in the store (checked); its cgroups, which nothing takes back, are
+ * removed here. The container's id goes into id. */
+static void kill_supervisor_midway(const char *options, const char *script, char *id, size_t size)
+{
+	char up[160], containers[PATH_MAX];
+
+	snprintf(up, sizeof(up), "%s/up", work);
+	snprintf(containers, sizeof(containers), "%s/containers", store);
+	ck_assert_int_eq(mkfifo(up, 0600), 0);
+	run(&r,
+	    "exec 2>/dev/null; " BIN " run %s --net none --root %s -v %s:/sync busybox /bin/sh -c "
+	    "'%s; echo > /sync/up; exec sleep 1000' & c=$!; read x < %s; kill -KILL $c; wait $c",
+	    options, store, work, script, up);
+	ck_assert_int_eq(r.code, 128 + SIGKILL);
+	ck_assert_int_eq(entries(containers), 1); /* no cleanup ran */
+	run(&r, "ls %s", containers);
+	strlcpy(id, strtok(r.out, "\n"), size);
+	remove_cgroups_of(id);
+}
+
 /* A supervisor killed with SIGKILL cannot clean up: its container directory
  * stays, with its record of the layers it stacked. Nobody holds that record
  * any more, so the next garbage collection (here: image rm) removes the
  * directory and frees the layers. */
 START_TEST(killed_supervisor_left_behind_until_next_gc)
 {
-	char up[160], containers[PATH_MAX];
+	char id[80], containers[PATH_MAX];
 
 	import_busybox();
-	snprintf(up, sizeof(up), "%s/up", work);
-	snprintf(containers, sizeof(containers), "%s/containers", store);
-	ck_assert_int_eq(mkfifo(up, 0600), 0);
-	run(&r,
-	    "exec 2>/dev/null; " BIN " run --net none --root %s -v %s:/sync busybox /bin/sh -c "
-	    "'echo > /sync/up; exec sleep 1000' & c=$!; read x < %s; kill -KILL $c; wait $c",
-	    store, work, up);
-	ck_assert_int_eq(r.code, 128 + SIGKILL);
-	ck_assert_int_eq(entries(containers), 1); /* no cleanup ran */
-	run(&r, "ls %s", containers);
-	remove_cgroups_of(strtok(r.out, "\n"));
+	kill_supervisor_midway("", "true", id, sizeof(id));
 	run(&r, BIN " image rm --root %s busybox && ls %s/layers/sha256 | wc -l", store, store);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	ck_assert_str_eq(r.out, "0\n"); /* the dead container kept no layer */
+	snprintf(containers, sizeof(containers), "%s/containers", store);
 	ck_assert_int_eq(entries(containers), 0);
 }
 END_TEST
@@ -200,26 +213,14 @@ END_TEST
  * leaves the container's writes, as --keep promised. */
 START_TEST(killed_keep_container_keeps_its_writes)
 {
-	char up[160], containers[PATH_MAX];
+	char id[80];
 
 	import_busybox();
-	snprintf(up, sizeof(up), "%s/up", work);
-	snprintf(containers, sizeof(containers), "%s/containers", store);
-	ck_assert_int_eq(mkfifo(up, 0600), 0);
+	kill_supervisor_midway("--keep", "echo kept > /data", id, sizeof(id));
 	run(&r,
-	    "exec 2>/dev/null; " BIN " run --keep --net none --root %s -v %s:/sync busybox "
-	    "/bin/sh -c 'echo kept > /data; echo > /sync/up; exec sleep 1000' & c=$!; "
-	    "read x < %s; kill -KILL $c; wait $c",
-	    store, work, up);
-	ck_assert_int_eq(r.code, 128 + SIGKILL);
-	run(&r, "ls %s", containers);
-	char id[80];
-	strlcpy(id, strtok(r.out, "\n"), sizeof(id));
-	remove_cgroups_of(id);
-	run(&r,
-	    BIN
-	    " image rm --root %s busybox && ls %s/layers/sha256 | wc -l && cat %s/%s/upper/data",
-	    store, store, containers, id);
+	    BIN " image rm --root %s busybox && ls %s/layers/sha256 | wc -l && "
+		"cat %s/containers/%s/upper/data",
+	    store, store, store, id);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	ck_assert_str_eq(r.out, "0\nkept\n"); /* layers freed, writes kept */
 }
