@@ -5,7 +5,6 @@
 #include <bsd/string.h>
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +19,20 @@
 
 #define MAX_MEMORY (1ULL << 50) /* 1 PiB: anything above is a typo */
 #define MAX_PIDS (1LL << 22) /* the kernel's PID_MAX_LIMIT */
+/* Below this a container is OOM-killed before its command starts; Docker
+ * refuses it too ("Minimum memory limit allowed is 6MB"). */
+#define MIN_MEMORY (6ULL << 20)
 
 enum option_id {
-	OPT_HELP = 'H',
-	OPT_HOSTNAME = 'h',
-	OPT_VOLUME = 'v',
-	OPT_PUBLISH = 'p',
-	OPT_INIT = 256,
+	OPT_HELP = 1,
+	OPT_HOSTNAME,
+	OPT_INIT,
+	OPT_VOLUME,
 	OPT_READ_ONLY,
 	OPT_NET,
 	OPT_SUBNET,
 	OPT_IP,
+	OPT_PUBLISH,
 	OPT_MEMORY,
 	OPT_MEMORY_SWAP,
 	OPT_CPUS,
@@ -43,49 +45,29 @@ enum option_id {
 	OPT_ROOT,
 };
 
-/* Every option of every step; `step` is the first step that has it. */
-static const struct option_info {
-	struct option getopt;
-	int step;
-	const char *arg, *help;
-} OPTIONS[] = {
-    {{"help", no_argument, 0, OPT_HELP}, 1, "", "show this help"},
-    {{"hostname", required_argument, 0, OPT_HOSTNAME},
-     2,
-     "NAME",
-     "hostname (default: the short id)"},
-    {{"init", no_argument, 0, OPT_INIT}, 2, "", "run a tiny init as PID 1"},
-    {{"volume", required_argument, 0, OPT_VOLUME}, 3, "HOST:DEST[:ro]", "bind-mount HOST at DEST"},
-    {{"read-only", no_argument, 0, OPT_READ_ONLY}, 3, "", "mount the root read-only"},
-    {{"net", required_argument, 0, OPT_NET}, 4, "bridge|none|host", "network (default: bridge)"},
-    {{"subnet", required_argument, 0, OPT_SUBNET},
-     4,
-     "CIDR",
-     "bridge subnet (default: " DEFAULT_SUBNET ")"},
-    {{"ip", required_argument, 0, OPT_IP}, 4, "ADDR", "fixed address in the subnet"},
-    {{"publish", required_argument, 0, OPT_PUBLISH}, 4, "[ADDR:]PORT:PORT", "publish a TCP port"},
-    {{"memory", required_argument, 0, OPT_MEMORY}, 5, "SIZE", "memory limit (64m, 1g)"},
-    {{"memory-swap", required_argument, 0, OPT_MEMORY_SWAP},
-     5,
-     "SIZE",
-     "memory+swap limit, -1 unlimited"},
-    {{"cpus", required_argument, 0, OPT_CPUS}, 5, "N.NN", "CPU limit in CPUs (0.5)"},
-    {{"cpu-shares", required_argument, 0, OPT_CPU_SHARES},
-     5,
-     "N",
-     "relative CPU weight (2..262144)"},
-    {{"pids-limit", required_argument, 0, OPT_PIDS_LIMIT}, 5, "N", "most processes at once"},
-    {{"cgroup-parent", required_argument, 0, OPT_CGROUP_PARENT},
-     5,
-     "PATH",
+/* Every option of every step; `step` is the first step that has it. The
+ * alias and the letter are Docker's names for the same option. */
+static const struct flag OPTIONS[] = {
+    {OPT_HELP, "help", NULL, 0, NULL, 1, "show this help"},
+    {OPT_HOSTNAME, "hostname", NULL, 'h', "NAME", 2, "hostname (default: the short id)"},
+    {OPT_INIT, "init", NULL, 0, NULL, 2, "run a tiny init as PID 1"},
+    {OPT_VOLUME, "volume", NULL, 'v', "HOST:DEST[:ro]", 3, "bind-mount HOST at DEST"},
+    {OPT_READ_ONLY, "read-only", NULL, 0, NULL, 3, "mount the root read-only"},
+    {OPT_NET, "net", "network", 0, "bridge|none|host", 4, "network (default: bridge)"},
+    {OPT_SUBNET, "subnet", NULL, 0, "CIDR", 4, "bridge subnet (default: " DEFAULT_SUBNET ")"},
+    {OPT_IP, "ip", NULL, 0, "ADDR", 4, "fixed address in the subnet"},
+    {OPT_PUBLISH, "publish", NULL, 'p', "[ADDR:]PORT:PORT", 4, "publish a TCP port"},
+    {OPT_MEMORY, "memory", NULL, 'm', "SIZE", 5, "memory limit (64m, 1g; at least 6m)"},
+    {OPT_MEMORY_SWAP, "memory-swap", NULL, 0, "SIZE", 5, "memory+swap limit, -1 unlimited"},
+    {OPT_CPUS, "cpus", NULL, 0, "N.NN", 5, "CPU limit in CPUs (0.5)"},
+    {OPT_CPU_SHARES, "cpu-shares", NULL, 'c', "N", 5, "relative CPU weight (2..262144)"},
+    {OPT_PIDS_LIMIT, "pids-limit", NULL, 0, "N", 5, "most processes at once"},
+    {OPT_CGROUP_PARENT, "cgroup-parent", NULL, 0, "PATH", 5,
      "parent cgroup (default: " DEFAULT_CGROUP_PARENT ")"},
-    {{"stats", no_argument, 0, OPT_STATS}, 5, "", "print peak memory, CPU time, pids at exit"},
-    {{"keep", no_argument, 0, OPT_KEEP}, 6, "", "keep the container's upper layer"},
-    {{"rm", no_argument, 0, OPT_RM}, 6, "", "remove the upper layer at exit (default)"},
-    {{"root", required_argument, 0, OPT_ROOT},
-     6,
-     "DIR",
-     "image store (default: " DEFAULT_STORE ")"},
+    {OPT_STATS, "stats", NULL, 0, NULL, 5, "print peak memory, CPU time, pids at exit"},
+    {OPT_KEEP, "keep", NULL, 0, NULL, 6, "keep the container's upper layer"},
+    {OPT_RM, "rm", NULL, 0, NULL, 6, "remove the upper layer at exit (default)"},
+    {OPT_ROOT, "root", NULL, 0, "DIR", 6, "image store (default: " DEFAULT_STORE ")"},
 };
 #define N_OPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
 
@@ -97,25 +79,96 @@ static void print_help(int step)
 	printf("Usage: container run [OPTIONS] %s COMMAND [ARG...]\n\n"
 	       "Run COMMAND in a container (kobako %s).\n\nOptions:\n",
 	       step >= 6 ? "IMAGE|ROOTFS" : "ROOTFS", STEP_NAMES[step]);
-	for (size_t i = 0; i < N_OPTIONS; i++) {
-		const struct option_info *o = &OPTIONS[i];
-		int letter = o->getopt.val;
-		char left[64];
-
-		if (o->step > step)
-			continue;
-		if (letter < 128 && letter != OPT_HELP) /* has a short form: -v */
-			snprintf(left, sizeof(left), "-%c, --%s %s", letter, o->getopt.name,
-				 o->arg);
-		else
-			snprintf(left, sizeof(left), "    --%s %s", o->getopt.name, o->arg);
-		printf("  %-36s %s\n", left, o->help);
-	}
+	print_flags(OPTIONS, N_OPTIONS, step);
 	if (step >= 6)
-		printf("\n       container image import FILE NAME [--ref TAG] [--root DIR]\n"
-		       "       container image ls | container image rm NAME\n");
+		printf("\n       container image import|ls|rm ... (container image --help)\n");
 	printf("\nExit status: the command's own, or 125 (kobako failed), 126 (not\n"
 	       "executable), 127 (not found), 128+N (killed by signal N).\n");
+}
+
+void print_flags(const struct flag *flags, size_t n, int step)
+{
+	for (const struct flag *f = flags; f < flags + n; f++) {
+		char left[80], letter[8] = "    ";
+
+		if (f->step > step)
+			continue;
+		if (f->letter)
+			snprintf(letter, sizeof(letter), "-%c, ", f->letter);
+		snprintf(left, sizeof(left), "%s--%s%s%s%s%s", letter, f->name,
+			 f->alias ? ", --" : "", f->alias ? f->alias : "", f->arg ? " " : "",
+			 f->arg ? f->arg : "");
+		printf("  %-40s %s\n", left, f->help);
+	}
+}
+
+static const struct flag *find_long(const struct flag *flags, size_t n, const char *name,
+				    size_t len)
+{
+	for (const struct flag *f = flags; f < flags + n; f++)
+		if ((strlen(f->name) == len && strncmp(f->name, name, len) == 0) ||
+		    (f->alias && strlen(f->alias) == len && strncmp(f->alias, name, len) == 0))
+			return f;
+	return NULL;
+}
+
+static const struct flag *find_short(const struct flag *flags, size_t n, char letter)
+{
+	for (const struct flag *f = flags; f < flags + n; f++)
+		if (f->letter && f->letter == letter)
+			return f;
+	return NULL;
+}
+
+/* The value of option `word`: the rest of the word, else the next word. */
+static char *take_value(int argc, char **argv, int *next, const char *cmd, const char *word,
+			char *rest)
+{
+	if (rest && *rest)
+		return rest;
+	if (*next >= argc)
+		diex("%s%s: needs a value (see --help)", cmd, word);
+	return argv[(*next)++];
+}
+
+const struct flag *next_flag(int argc, char **argv, int *next, const struct flag *flags, size_t n,
+			     const char *cmd, char **value)
+{
+	static char *word, *combined; /* "-it", and its letters still to read */
+	const struct flag *f;
+
+	*value = NULL;
+	if (combined && *combined)
+		goto short_option; /* the next letter of "-it" */
+	if (*next >= argc || argv[*next][0] != '-' || argv[*next][1] == '\0')
+		return NULL; /* ROOTFS, or the verb's first argument */
+	word = argv[(*next)++];
+	if (strcmp(word, "--") == 0)
+		return NULL;
+	if (word[1] == '-') { /* --name or --name=value */
+		char *eq = strchr(word, '=');
+
+		f = find_long(flags, n, word + 2, eq ? (size_t)(eq - word - 2) : strlen(word + 2));
+		if (!f)
+			diex("%s%s: unknown option (see --help)", cmd, word);
+		if (f->arg)
+			*value = take_value(argc, argv, next, cmd, word, eq ? eq + 1 : NULL);
+		else if (eq)
+			diex("%s%s: takes no value", cmd, word);
+		return f;
+	}
+	combined = word + 1;
+short_option:
+	if (!(f = find_short(flags, n, *combined)))
+		diex("%s%s: unknown option -%c (see --help)", cmd, word, *combined);
+	combined++;
+	if (f->arg) {
+		char letter[3] = {'-', f->letter, '\0'};
+
+		*value = take_value(argc, argv, next, cmd, letter, combined);
+		combined = NULL;
+	}
+	return f;
 }
 
 static void new_id(struct options *opt)
@@ -257,6 +310,31 @@ static void set_memory_swap(struct options *opt, const char *text)
 	opt->memory_swap = bytes;
 }
 
+/* Ranges a bridge must never claim (RFC 6890): the kernel treats them
+ * specially, so an address there on kobako0 breaks the host's own traffic
+ * (127/8 on a bridge) or cannot be assigned at all (multicast). */
+static const struct {
+	uint32_t network; /* host byte order */
+	int prefix;
+	const char *what;
+} RESERVED[] = {
+    {0x00000000, 8, "\"this network\" (0/8)"},	  {0x7f000000, 8, "loopback (127/8)"},
+    {0xa9fe0000, 16, "link-local (169.254/16)"},  {0xe0000000, 4, "multicast (224/4)"},
+    {0xf0000000, 4, "reserved (class E, 240/4)"},
+};
+
+static void check_subnet(const char *text, struct in_addr subnet, int prefix)
+{
+	for (size_t i = 0; i < sizeof(RESERVED) / sizeof(RESERVED[0]); i++) {
+		/* Two networks overlap when they agree on the shorter prefix. */
+		int shorter = prefix < RESERVED[i].prefix ? prefix : RESERVED[i].prefix;
+		uint32_t mask = ~0u << (32 - shorter);
+
+		if ((ntohl(subnet.s_addr) & mask) == (RESERVED[i].network & mask))
+			diex("--subnet %s: overlaps the %s range", text, RESERVED[i].what);
+	}
+}
+
 /* qsort(3) order of volumes: fewer '/' in the target first (as Docker mounts). */
 static int by_target_depth(const void *a, const void *b)
 {
@@ -290,13 +368,18 @@ static void set_option(struct options *opt, int id, char *arg)
 		if (parse_cidr(arg, &opt->subnet, &opt->prefix) < 0)
 			diex("--subnet %s: expected a network like 10.213.0.0/24 (prefix 8-30)",
 			     arg);
+		check_subnet(arg, opt->subnet, opt->prefix);
 		break;
 	case OPT_IP:
 		if (parse_ipv4(arg, &opt->ip) < 0)
 			diex("--ip %s: not an IPv4 address", arg);
 		break;
 	case OPT_PUBLISH: add_port(opt, arg); break;
-	case OPT_MEMORY: set_size("--memory", arg, &opt->memory); break;
+	case OPT_MEMORY:
+		set_size("--memory", arg, &opt->memory);
+		if (opt->memory < MIN_MEMORY)
+			diex("--memory %s: below the minimum of 6m", arg);
+		break;
 	case OPT_MEMORY_SWAP: set_memory_swap(opt, arg); break;
 	case OPT_CPUS: set_cpus(opt, arg); break;
 	case OPT_CPU_SHARES: set_number("--cpu-shares", arg, 2, 262144, &opt->cpu_shares); break;
@@ -339,42 +422,41 @@ static void set_defaults(struct options *opt, int step)
 	    getenv("KOBAKO_CGROUP_PARENT") ? getenv("KOBAKO_CGROUP_PARENT") : DEFAULT_CGROUP_PARENT;
 }
 
+/* "--memory: not in this step" for an option a later step brings. */
+static void check_step(const struct flag *f, int step)
+{
+	if (f->step > step)
+		diex("--%s: not in this step (it comes with %s)", f->name, STEP_NAMES[f->step]);
+}
+
 void parse_options(int argc, char **argv, int step, struct options *opt)
 {
-	struct option longopts[N_OPTIONS + 1] = {0};
-	int id;
+	const struct flag *f;
+	char *value;
+	int next = 2;
 
 	set_defaults(opt, step);
-	for (size_t i = 0; i < N_OPTIONS; i++)
-		longopts[i] = OPTIONS[i].getopt;
 	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
 		print_help(step);
 		exit(0);
 	}
 	if (argc < 2 || strcmp(argv[1], "run") != 0)
 		diex("usage: container run [OPTIONS] ROOTFS COMMAND [ARG...] (see --help)");
-	opterr = 0; /* we print our own one-line errors */
-	optind = 2;
-	/* "+": stop at ROOTFS, so the command's own options stay its own. */
-	while ((id = getopt_long(argc, argv, "+h:v:p:", longopts, NULL)) != -1) {
-		if (id == '?' || id == ':')
-			diex("%s: unknown option or missing value (see --help)", argv[optind - 1]);
-		if (id == OPT_HELP) {
+	/* Options stop at ROOTFS, so the command's own options stay its own. */
+	while ((f = next_flag(argc, argv, &next, OPTIONS, N_OPTIONS, "", &value))) {
+		if (f->id == OPT_HELP) {
 			print_help(step);
 			exit(0);
 		}
-		for (size_t i = 0; i < N_OPTIONS; i++)
-			if (OPTIONS[i].getopt.val == id && OPTIONS[i].step > step)
-				diex("--%s: not in this step (it comes with %s)",
-				     OPTIONS[i].getopt.name, STEP_NAMES[OPTIONS[i].step]);
-		set_option(opt, id, optarg);
+		check_step(f, step);
+		set_option(opt, f->id, value);
 	}
-	if (argc - optind < 2)
+	if (argc - next < 2)
 		diex("usage: container run [OPTIONS] ROOTFS COMMAND [ARG...] (see --help)");
 	/* Parents before children: -v /b:/d -v /a:/d/sub must not hide /d/sub. */
 	qsort(opt->volumes, opt->n_volumes, sizeof(opt->volumes[0]), by_target_depth);
-	opt->rootfs = argv[optind];
-	opt->command = &argv[optind + 1];
+	opt->rootfs = argv[next];
+	opt->command = &argv[next + 1];
 	/* From step06 on ROOTFS may also name an image; the step checks it. */
 	if (step < 6 && !is_directory(opt->rootfs))
 		diex("rootfs %s: not an existing directory", opt->rootfs);

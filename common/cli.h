@@ -66,6 +66,32 @@ struct options {
 	const char *store; /* --root, $KOBAKO_ROOT, /var/lib/kobako */
 };
 
+/* One command-line option. Options are looked up by their whole name:
+ * glibc's getopt_long(3) also takes any unambiguous prefix, so "--pid host"
+ * would be read as --pids-limit and "--ro X" as --root, which a runtime must
+ * not guess. */
+struct flag {
+	int id;
+	const char *name; /* "memory": --memory */
+	const char *alias; /* Docker's other long name ("network" for net), or NULL */
+	char letter; /* 'm': -m, or 0 */
+	const char *arg; /* what the value looks like ("SIZE"); NULL: takes none */
+	int step; /* the first step that has it */
+	const char *help;
+};
+
+/* Take the option at argv[*next] and move *next past it (and its value).
+ * Returns the flag, with *value set (NULL for a switch), or NULL at the
+ * first word that is not an option ("--" is skipped). Short switches may be
+ * combined ("-it"). An unknown option, a missing value or a value given to a
+ * switch exits 125 with one line naming the word, after `cmd` ("" for run,
+ * "image ls: "). */
+const struct flag *next_flag(int argc, char **argv, int *next, const struct flag *flags, size_t n,
+			     const char *cmd, char **value);
+
+/* Print "  -m, --memory SIZE    memory limit" for each flag up to `step`. */
+void print_flags(const struct flag *flags, size_t n, int step);
+
 #define DEFAULT_SUBNET "10.213.0.0/24" /* clear of Docker 172.17/16, Podman 10.88/16 */
 #define DEFAULT_CGROUP_PARENT "/kobako"
 #define DEFAULT_STORE "/var/lib/kobako"

@@ -20,6 +20,11 @@ static void vreport(int saved_errno, const char *fmt, va_list ap)
 
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) >= (int)sizeof(msg))
 		strcpy(msg + sizeof(msg) - 4, "...");
+	/* A value from the command line ("--hostname $'a\nb'") must not break
+	 * the one line apart, nor send escape sequences to the terminal. */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
 	int n = snprintf(line, sizeof(line), "%s: %s%s%s\n", program_invocation_short_name, msg,
 			 saved_errno ? ": " : "", saved_errno ? strerror(saved_errno) : "");
 	if (n >= (int)sizeof(line)) { /* a very long program name */

@@ -20,7 +20,6 @@
 #include <bsd/string.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/die.h"
 #include "common/image_extract.h"
 #include "common/image_store.h"
@@ -176,36 +176,76 @@ void image_release(struct image *img)
 
 /* ---- container image import|ls|rm ---- */
 
-static int image_usage(void)
+enum { IMG_HELP = 1, IMG_ROOT, IMG_REF };
+static const struct flag IMAGE_FLAGS[] = {
+    {IMG_HELP, "help", NULL, 0, NULL, 6, "show this help"},
+    {IMG_ROOT, "root", NULL, 0, "DIR", 6, "image store (default: " DEFAULT_STORE ")"},
+    {IMG_REF, "ref", NULL, 0, "TAG", 6, "import: which image of the archive (a tag)"},
+};
+#define N_IMAGE_FLAGS (sizeof(IMAGE_FLAGS) / sizeof(IMAGE_FLAGS[0]))
+
+static const struct verb {
+	const char *name, *args, *help;
+	int n_args;
+} VERBS[] = {
+    {"import", "FILE NAME", "unpack a docker-save or OCI archive into the store as NAME", 2},
+    {"ls", "", "list the images", 0},
+    {"rm", "NAME", "forget NAME and delete the layers no other image uses", 1},
+};
+
+static int image_help(const struct verb *only)
 {
-	return failx("usage: container image import [--root DIR] [--ref TAG] FILE NAME | "
-		     "image ls [--root DIR] | image rm [--root DIR] NAME");
+	printf("Usage:\n");
+	for (const struct verb *v = VERBS; v < VERBS + 3; v++)
+		if (!only || only == v)
+			printf("  container image %s [OPTIONS]%s%s\n      %s\n", v->name,
+			       v->n_args ? " " : "", v->args, v->help);
+	printf("\nOptions:\n");
+	print_flags(IMAGE_FLAGS, only && only != VERBS ? 2 : N_IMAGE_FLAGS, 6);
+	return 0;
 }
 
 int image_command(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"root", required_argument, 0, 'r'}, {"ref", required_argument, 0, 't'}, {0}};
-	const char *store = getenv("KOBAKO_ROOT") ? getenv("KOBAKO_ROOT") : DEFAULT_STORE,
-		   *ref = NULL;
-	const char *verb = argc >= 2 ? argv[1] : "";
-	int id, n;
+	const char *store = getenv("KOBAKO_ROOT") ? getenv("KOBAKO_ROOT") : DEFAULT_STORE;
+	const struct verb *verb = NULL;
+	const struct flag *f;
+	char *value, *ref = NULL, *args[2], cmd[32];
+	int next = 2, n = 0;
 
-	opterr = 0;
-	optind = 2;
-	while ((id = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (id == '?' || id == ':')
-			return image_usage(), EXIT_RUNTIME;
-		*(id == 'r' ? &store : &ref) = optarg;
+	if (argc < 2)
+		return failx("image: which one? import, ls or rm (see container image --help)"),
+		       EXIT_RUNTIME;
+	if (strcmp(argv[1], "--help") == 0)
+		return image_help(NULL);
+	for (const struct verb *v = VERBS; v < VERBS + 3; v++)
+		if (strcmp(argv[1], v->name) == 0)
+			verb = v;
+	if (!verb)
+		return failx("image %s: unknown command (import, ls or rm)", argv[1]), EXIT_RUNTIME;
+	snprintf(cmd, sizeof(cmd), "image %s: ", verb->name);
+	/* As in docker, options may come before or after the arguments. */
+	while (next < argc) {
+		if (!(f = next_flag(argc, argv, &next, IMAGE_FLAGS, N_IMAGE_FLAGS, cmd, &value))) {
+			if (next < argc && n < 2)
+				args[n] = argv[next];
+			n += next++ < argc;
+			continue;
+		}
+		if (f->id == IMG_HELP)
+			return image_help(verb);
+		if (f->id == IMG_REF && verb != VERBS)
+			return failx("%s--ref is for image import", cmd), EXIT_RUNTIME;
+		*(f->id == IMG_ROOT ? &store : (const char **)&ref) = value;
 	}
-	n = argc - optind;
+	if (n != verb->n_args)
+		return failx("%sexpected %s%s (see container image %s --help)", cmd,
+			     verb->n_args ? "" : "no arguments", verb->args, verb->name),
+		       EXIT_RUNTIME;
 	require_root(); /* layers keep owners, devices and trusted.* xattrs */
-	if (strcmp(verb, "import") == 0 && n == 2)
-		return store_import(store, argv[optind], argv[optind + 1], ref) < 0 ? EXIT_RUNTIME
-										    : 0;
-	if (strcmp(verb, "ls") == 0 && n == 0 && !ref)
+	if (verb == VERBS)
+		return store_import(store, args[0], args[1], ref) < 0 ? EXIT_RUNTIME : 0;
+	if (verb == VERBS + 1)
 		return store_list(store, stdout) < 0 ? EXIT_RUNTIME : 0;
-	if (strcmp(verb, "rm") == 0 && n == 1 && !ref)
-		return store_remove(store, argv[optind]) < 0 ? EXIT_RUNTIME : 0;
-	return image_usage(), EXIT_RUNTIME;
+	return store_remove(store, args[0]) < 0 ? EXIT_RUNTIME : 0;
 }

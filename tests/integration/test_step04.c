@@ -613,7 +613,7 @@ START_TEST(help_lists_step04_options)
 {
 	run(&r, STEP04 " --help");
 	ck_assert_int_eq(r.code, 0);
-	ck_assert_contains(r.out, "--net bridge|none|host");
+	ck_assert_contains(r.out, "--net, --network bridge|none|host");
 	ck_assert_contains(r.out, "--publish [ADDR:]PORT:PORT");
 	ck_assert_ptr_null(strstr(r.out, "--memory"));
 }

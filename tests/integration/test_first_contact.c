@@ -1,0 +1,118 @@
+/* test_first_contact.c - what a new user types first, from the real binaries:
+ * Docker's habits (-it, --network, -m), typos and bad values. Each must end
+ * in exit 125 and one line that names the word that is wrong (issue #12). */
+#include <stdlib.h>
+
+#include "tests/harness.h"
+
+static struct run r;
+
+#define STEP06 "step06_rootfs/container"
+
+START_TEST(image_without_verb_is_an_error_not_a_crash)
+{
+	run(&r, STEP06 " image");
+	assert_failed_cleanly(&r, "image: ");
+}
+END_TEST
+
+START_TEST(abbreviations_are_refused)
+{
+	/* getopt_long would read these as --pids-limit and --root */
+	run(&r, STEP06 " run --pid host %s /bin/true", rootfs());
+	assert_failed_cleanly(&r, "--pid: unknown option");
+	run(&r, STEP06 " run --ro X %s /bin/true", rootfs());
+	assert_failed_cleanly(&r, "--ro: unknown option");
+}
+END_TEST
+
+START_TEST(docker_names_are_accepted)
+{
+	run(&r, STEP06 " run --network none -m 64m -c 512 %s /bin/true", rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	run(&r, STEP06 " run --network=none --memory=64m %s /bin/true", rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+}
+END_TEST
+
+START_TEST(unknown_letter_is_named)
+{
+	run(&r, STEP06 " run -it %s /bin/sh", rootfs());
+	assert_failed_cleanly(&r, "-it: unknown option -i");
+	run(&r, STEP06 " run -dit %s /bin/sh", rootfs());
+	assert_failed_cleanly(&r, "-dit: unknown option -d");
+}
+END_TEST
+
+START_TEST(missing_value_differs_from_unknown_option)
+{
+	run(&r, STEP06 " run --memory");
+	assert_failed_cleanly(&r, "--memory: needs a value");
+	run(&r, STEP06 " run --init=yes %s /bin/true", rootfs());
+	assert_failed_cleanly(&r, "--init=yes: takes no value");
+}
+END_TEST
+
+START_TEST(option_of_a_later_step_says_which)
+{
+	run(&r, "step03_mount/container run --network none %s /bin/true", rootfs());
+	assert_failed_cleanly(&r, "--net: not in this step (it comes with step04_net)");
+}
+END_TEST
+
+START_TEST(hostname_with_newline_is_one_line)
+{
+	run(&r, "step02_uts_pid/container run --hostname \"$(printf 'x\\ny')\" %s /bin/true",
+	    rootfs());
+	assert_failed_cleanly(&r, "--hostname 'x?y'");
+}
+END_TEST
+
+START_TEST(memory_below_minimum_is_refused)
+{
+	run(&r, STEP06 " run --net none -m 1 %s /bin/true", rootfs());
+	assert_failed_cleanly(&r, "--memory 1: below the minimum of 6m");
+}
+END_TEST
+
+START_TEST(reserved_subnets_are_refused)
+{
+	static const char *const bad[][2] = {
+	    {"127.0.0.0/24", "loopback"},     {"224.0.0.0/24", "multicast"},
+	    {"169.254.3.0/24", "link-local"}, {"0.0.0.0/8", "this network"},
+	    {"250.1.0.0/16", "class E"},      {"169.0.0.0/8", "link-local"},
+	};
+	char *before = mount_snapshot();
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		run(&r, STEP06 " run --subnet %s %s /bin/true", bad[i][0], rootfs());
+		assert_failed_cleanly(&r, bad[i][1]);
+	}
+	/* nothing reached the kernel: no bridge, no address */
+	run(&r, "ip -o link show kobako0");
+	ck_assert_msg(r.code != 0, "kobako0 exists: %s", r.out);
+	char *after = mount_snapshot();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("first contact");
+	TCase *tc = tcase_create("bad input");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, image_without_verb_is_an_error_not_a_crash);
+	tcase_add_test(tc, abbreviations_are_refused);
+	tcase_add_test(tc, docker_names_are_accepted);
+	tcase_add_test(tc, unknown_letter_is_named);
+	tcase_add_test(tc, missing_value_differs_from_unknown_option);
+	tcase_add_test(tc, option_of_a_later_step_says_which);
+	tcase_add_test(tc, hostname_with_newline_is_one_line);
+	tcase_add_test(tc, memory_below_minimum_is_refused);
+	tcase_add_test(tc, reserved_subnets_are_refused);
+	suite_add_tcase(s, tc);
+	return run_integration_suite(s);
+}
