@@ -160,7 +160,9 @@ const struct flag *next_flag(int argc, char **argv, int *next, const struct flag
 	combined = word + 1;
 short_option:
 	if (!(f = find_short(flags, n, *combined)))
-		diex("%s%s: unknown option -%c (see --help)", cmd, word, *combined);
+		diex(word[2] ? "%s%s: unknown option -%c (see --help)"
+			     : "%s%s: unknown option (see --help)",
+		     cmd, word, *combined);
 	combined++;
 	if (f->arg) {
 		char letter[3] = {'-', f->letter, '\0'};
