@@ -222,6 +222,8 @@ static void add_volume(struct options *opt, const char *spec)
 	}
 	if (buf[0] != '/' || target[0] != '/')
 		diex("-v %s: both paths must be absolute", spec);
+	if (target[strspn(target, "/")] == '\0')
+		diex("-v %s: the destination cannot be / (the container's root itself)", spec);
 	if (stat(buf, &st) < 0)
 		die("-v %s: %s", spec, buf);
 	if (strlcpy(v->host, buf, sizeof(v->host)) >= sizeof(v->host) ||

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -52,6 +53,36 @@ static int open_in_root(int root, const char *path, int flags)
 	return syscall(SYS_openat2, root, path, &how, sizeof(how));
 }
 
+/* Open the directory PATH inside ROOT, creating what is missing of it, one
+ * component at a time, as `docker run -v` does. Every component is looked
+ * up inside ROOT, so a symlink in the image cannot lead the mkdir out. An fd,
+ * or -1 with errno. */
+static int make_dirs_in_root(int root, const char *path)
+{
+	char prefix[PATH_MAX];
+	size_t len = 0;
+	int dir = open_in_root(root, "/", O_DIRECTORY);
+
+	while (dir >= 0 && path[len]) {
+		len += strspn(path + len, "/"); /* the slashes, */
+		len += strcspn(path + len, "/"); /* then one name */
+		if (len >= sizeof(prefix)) {
+			close(dir);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(prefix, path, len);
+		prefix[len] = '\0';
+		int next = open_in_root(root, prefix, O_DIRECTORY);
+		if (next < 0 && errno == ENOENT &&
+		    (mkdirat(dir, strrchr(prefix, '/') + 1, 0755) == 0 || errno == EEXIST))
+			next = open_in_root(root, prefix, O_DIRECTORY);
+		close(dir);
+		dir = next;
+	}
+	return dir;
+}
+
 /* Create the mount point for a volume if it is missing: a directory, or an
  * empty file when the host side is a file (a bind mount needs the same kind). */
 static void create_mount_point(int root, const struct volume *v)
@@ -63,14 +94,14 @@ static void create_mount_point(int root, const struct volume *v)
 	strlcpy(parent, v->target, sizeof(parent));
 	name = strrchr(parent, '/');
 	*name++ = '\0';
-	if ((dir = open_in_root(root, parent[0] ? parent : "/", O_DIRECTORY)) < 0)
-		die_child("-v %s: %s", v->target, parent);
+	if ((dir = make_dirs_in_root(root, parent)) < 0)
+		die_child("bind %s on %s: create %s", v->host, v->target, parent[0] ? parent : "/");
 	if (stat(v->host, &st) < 0)
-		die_child("-v %s", v->host);
+		die_child("bind %s on %s", v->host, v->target);
 	made =
 	    S_ISDIR(st.st_mode) ? mkdirat(dir, name, 0755) : mknodat(dir, name, S_IFREG | 0644, 0);
 	if (made < 0 && errno != EEXIST)
-		die_child("-v: create %s", v->target);
+		die_child("bind %s on %s: create %s", v->host, v->target, v->target);
 	close(dir);
 }
 
@@ -87,22 +118,22 @@ static void mount_volume(int root, const struct volume *v)
 		target = open_in_root(root, v->target, O_PATH);
 	}
 	if (target < 0)
-		die_child("-v %s:%s", v->host, v->target);
+		die_child("bind %s on %s", v->host, v->target);
 	snprintf(at, sizeof(at), "/proc/self/fd/%d", target);
 	/* MS_REC brings the mounts below HOST along; not for :ro, since the
 	 * read-only remount below covers only the top mount. */
 	if (mount(v->host, at, NULL, MS_BIND | (v->read_only ? 0 : MS_REC), NULL) < 0)
-		die_child("-v: bind %s on %s", v->host, v->target);
+		die_child("bind %s on %s", v->host, v->target);
 	close(target);
 	if (!v->read_only)
 		return;
 	/* A bind mount ignores MS_RDONLY: remount it. Reopen first, so the
 	 * fd names the new mount and not the directory beneath it. */
 	if ((target = open_in_root(root, v->target, O_PATH)) < 0)
-		die_child("-v %s", v->target);
+		die_child("bind %s on %s", v->host, v->target);
 	snprintf(at, sizeof(at), "/proc/self/fd/%d", target);
 	if (mount(NULL, at, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-		die_child("-v: make %s read-only", v->target);
+		die_child("make %s read-only", v->target);
 	close(target);
 }
 

@@ -1,7 +1,10 @@
 /* test_first_contact.c - what a new user types first, from the real binaries:
  * Docker's habits (-it, --network, -m), typos and bad values. Each must end
  * in exit 125 and one line that names the word that is wrong (issue #12). */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "tests/harness.h"
 
@@ -98,6 +101,58 @@ START_TEST(reserved_subnets_are_refused)
 }
 END_TEST
 
+/* A scratch copy of the busybox rootfs that a test may change. */
+static char scratch[64];
+
+static void make_scratch(void)
+{
+	strcpy(scratch, "/tmp/kobako-first-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(scratch));
+	run(&r, "cp -a %s/. %s", rootfs(), scratch);
+	ck_assert_int_eq(r.code, 0);
+}
+
+static void remove_scratch(void)
+{
+	run(&r, "rm -rf %s", scratch);
+}
+
+START_TEST(rootfs_without_etc_runs)
+{
+	/* step04 binds /etc/hosts and /etc/hostname: /etc is made, not required */
+	run(&r, "rm -rf %s/etc", scratch);
+	run(&r, "step04_net/container run --net none --hostname box %s /bin/cat /etc/hostname",
+	    scratch);
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "box\n");
+}
+END_TEST
+
+START_TEST(volume_parents_are_made_inside_the_root)
+{
+	char name[32], path[PATH_MAX];
+
+	/* An absolute symlink in the image to /tmp, which the host has too:
+	 * the parents must be made in the image's /tmp, never in the host's. */
+	snprintf(name, sizeof(name), "kobako-parent-%d", getpid());
+	run(&r, "ln -s /tmp %s/escape", scratch);
+	run(&r, "step03_mount/container run -v /tmp:/escape/%s/b %s /bin/ls -d /tmp/%s/b", name,
+	    scratch, name);
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	snprintf(path, sizeof(path), "/tmp/%s", name);
+	ck_assert_msg(access(path, F_OK) < 0, "%s was made on the host", path);
+	snprintf(path, sizeof(path), "%s/tmp/%s/b", scratch, name);
+	ck_assert_msg(access(path, F_OK) == 0, "%s is missing", path);
+}
+END_TEST
+
+START_TEST(volume_on_root_is_refused)
+{
+	run(&r, "step03_mount/container run -v /tmp:/ %s /bin/true", scratch);
+	assert_failed_cleanly(&r, "-v /tmp:/: the destination cannot be /");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("first contact");
@@ -113,6 +168,13 @@ int main(void)
 	tcase_add_test(tc, hostname_with_newline_is_one_line);
 	tcase_add_test(tc, memory_below_minimum_is_refused);
 	tcase_add_test(tc, reserved_subnets_are_refused);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rootfs and volumes");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
+	tcase_add_test(tc, rootfs_without_etc_runs);
+	tcase_add_test(tc, volume_parents_are_made_inside_the_root);
+	tcase_add_test(tc, volume_on_root_is_refused);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
 }
