@@ -397,7 +397,7 @@ static void set_option(struct options *opt, int id, char *arg)
 }
 
 /* Checks that need several options at once. */
-static void check_combination(struct options *opt)
+static void check_combination(struct options *opt, int step)
 {
 	uint32_t mask = htonl(~0u << (32 - opt->prefix));
 
@@ -411,6 +411,10 @@ static void check_combination(struct options *opt)
 		diex("--memory-swap must be at least --memory (it is memory plus swap)");
 	if (opt->net != NET_BRIDGE && (opt->n_ports || opt->ip.s_addr))
 		diex("-p and --ip need --net bridge");
+	/* A relative store would depend on where the user stands, and a typo
+	 * would quietly start an empty store there. */
+	if (step >= 6 && opt->store[0] != '/')
+		diex("--root %s: the image store must be an absolute path", opt->store);
 	if (opt->cgroup_parent && strstr(opt->cgroup_parent, ".."))
 		diex("--cgroup-parent %s: must not contain '..'", opt->cgroup_parent);
 }
@@ -464,7 +468,7 @@ void parse_options(int argc, char **argv, int step, struct options *opt)
 	/* From step06 on ROOTFS may also name an image; the step checks it. */
 	if (step < 6 && !is_directory(opt->rootfs))
 		diex("rootfs %s: not an existing directory", opt->rootfs);
-	check_combination(opt);
+	check_combination(opt, step);
 }
 
 void require_root(void)

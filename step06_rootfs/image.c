@@ -238,6 +238,9 @@ int image_command(int argc, char **argv)
 			return failx("%s--ref is for image import", cmd), EXIT_RUNTIME;
 		*(f->id == IMG_ROOT ? &store : (const char **)&ref) = value;
 	}
+	if (store[0] != '/')
+		return failx("%s--root %s: the image store must be an absolute path", cmd, store),
+		       EXIT_RUNTIME;
 	if (n != verb->n_args)
 		return failx("%sexpected %s%s (see container image %s --help)", cmd,
 			     verb->n_args ? "" : "no arguments", verb->args, verb->name),

@@ -153,6 +153,16 @@ START_TEST(volume_on_root_is_refused)
 }
 END_TEST
 
+START_TEST(relative_store_is_refused)
+{
+	run(&r, "cd /tmp && %s/" STEP06 " run --root store busybox /bin/true", top());
+	assert_failed_cleanly(&r, "--root store: the image store must be an absolute path");
+	run(&r, "cd /tmp && %s/" STEP06 " image ls --root store", top());
+	assert_failed_cleanly(&r, "--root store: the image store must be an absolute path");
+	ck_assert_int_ne(access("/tmp/store", F_OK), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("first contact");
@@ -168,6 +178,7 @@ int main(void)
 	tcase_add_test(tc, hostname_with_newline_is_one_line);
 	tcase_add_test(tc, memory_below_minimum_is_refused);
 	tcase_add_test(tc, reserved_subnets_are_refused);
+	tcase_add_test(tc, relative_store_is_refused);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("rootfs and volumes");
 	tcase_set_timeout(tc, 60);
