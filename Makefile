@@ -135,9 +135,11 @@ check-distro:
 # host's release (debootstrap, cached in /var/cache/kobako), the repository's
 # HEAD cloned into it, `make demo` and `make check` run in it as root inside a
 # private mount namespace (tests/check-fresh.sh). Needs root and the Debian
-# mirror. Not part of `make check`: it takes CHECK_FRESH_TIME, installs about
-# 300 MB of packages each run and mostly tests the Debian mirror; run it when
-# DEB_PACKAGES, deps or the build's use of pkg-config change.
+# mirror; about 3.5 min here, 1 min more the first time (debootstrap). Not
+# part of `make check` (a reader's check would take twice as long, fetch
+# about 300 MB, and the check inside would start it again), but CI runs it
+# after `make check` (.ci/run): CI's machine keeps its packages, so only a
+# fresh tree shows what `make deps` forgot or reads too late.
 check-fresh:
 	@command -v debootstrap >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
 		--no-install-recommends debootstrap >/dev/null

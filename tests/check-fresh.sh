@@ -10,7 +10,8 @@
 # shares the host's network, so apt reaches the Debian mirror. The repository
 # is cloned into it at the current HEAD: only committed files count.
 #
-#   sh tests/check-fresh.sh     (`make check-fresh`; root, the Debian mirror)
+#   sh tests/check-fresh.sh     (`make check-fresh`; root, the Debian mirror;
+#                               about 3.5 min, 1 min more the first time)
 # The tarball is cached in $KOBAKO_FRESH_CACHE (default /var/cache/kobako,
 # outside the clone, so fresh CI clones on one machine share it), and so are
 # the .deb files apt downloads (the packages are still installed every run).
