@@ -137,7 +137,7 @@ check-distro:
 # private mount namespace (tests/check-fresh.sh). Needs root and the Debian
 # mirror; about 3.5 min here, 1 min more the first time (debootstrap). Not
 # part of `make check` (a reader's check would take twice as long, fetch
-# about 300 MB, and the check inside would start it again), but CI runs it
+# 160 MB of packages, and the check inside would start it again), but CI runs it
 # after `make check` (.ci/run): CI's machine keeps its packages, so only a
 # fresh tree shows what `make deps` forgot or reads too late.
 check-fresh:
