@@ -136,10 +136,11 @@ check-distro:
 # HEAD cloned into it, `make demo` and `make check` run in it as root inside a
 # private mount namespace (tests/check-fresh.sh). Needs root and the Debian
 # mirror; about 3.5 min here, 1 min more the first time (debootstrap). Not
-# part of `make check` (a reader's check would take twice as long, fetch
-# 160 MB of packages, and the check inside would start it again), but CI runs it
-# after `make check` (.ci/run): CI's machine keeps its packages, so only a
-# fresh tree shows what `make deps` forgot or reads too late.
+# part of `make check`, and so not of CI, which runs exactly the README's
+# `make check` (.ci/run): a reader's check would take twice as long, fetch
+# 160 MB of packages, and the check inside would start it again. Run it by
+# hand before a change to the Makefile or the packages lands: CI's machine
+# keeps its packages, so only a fresh tree shows what `make deps` forgot.
 check-fresh:
 	@command -v debootstrap >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
 		--no-install-recommends debootstrap >/dev/null
