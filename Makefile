@@ -49,7 +49,8 @@ ESCAPE     := $(ROOTFS)/usr/local/bin/chroot-escape
 # (The static link needs every library libarchive uses, each with its .a.)
 DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-dev \
 	nettle-dev libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev \
-	zlib1g-dev libxml2-dev busybox-static iproute2 util-linux clang clang-format
+	zlib1g-dev libxml2-dev busybox-static iproute2 util-linux clang clang-format \
+	nftables dnsmasq-base
 
 .SECONDARY:
 .PHONY: all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2

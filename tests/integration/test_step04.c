@@ -572,7 +572,8 @@ START_TEST(bad_network_options)
 	expect_125("-p 80", "-p 80: expected [ADDR:]HOSTPORT:CONTAINERPORT");
 	expect_125("-p 0:80", "-p 0:80: '0' is not a port");
 	expect_125("-p 1:2:3:4", "-p 1:2:3:4: expected");
-	expect_125("-p 80:80/udp", "-p 80:80/udp: only tcp is supported");
+	expect_125("-p 80:80/sctp", "-p 80:80/sctp: unknown protocol 'sctp' (tcp or udp)");
+	expect_125("-p 80:80/udp", "-p 127.0.0.1:80:80/udp: UDP is published by DNAT only");
 	expect_125("-p 10.1.2.3.4:80:80", "is not an IPv4 address");
 }
 END_TEST
@@ -614,7 +615,8 @@ START_TEST(help_lists_step04_options)
 	run(&r, STEP04 " --help");
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_contains(r.out, "--net bridge|none|host");
-	ck_assert_contains(r.out, "--publish [ADDR:]PORT:PORT");
+	ck_assert_contains(r.out, "--publish [ADDR:]PORT[-PORT]:PORT[-PORT][/udp]");
+	ck_assert_contains(r.out, "defaults to 127.0.0.1");
 	ck_assert_ptr_null(strstr(r.out, "--memory"));
 }
 END_TEST
