@@ -155,11 +155,15 @@ static void put_value(struct batch *b, uint16_t type, const void *data, size_t l
 
 /*** talking to the kernel ***/
 
-static int nft_open(void)
+/* One socket for the whole process, never closed by us: closing a socket
+ * that talked to nf_tables waits until the kernel has freed the last
+ * transaction, after an RCU grace period (milliseconds). At exit, that wait
+ * comes once, and not in the middle of a container's start. */
+static int nft_socket(void)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	static int fd = -1;
 
-	if (fd < 0)
+	if (fd < 0 && (fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER)) < 0)
 		fail("netlink socket (nftables)");
 	return fd;
 }
@@ -197,7 +201,7 @@ static int read_answers(int fd, uint32_t last, void (*each)(const struct nlmsghd
 static int batch_commit(struct batch *b)
 {
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	int fd = nft_open(), error;
+	int fd = nft_socket(), error;
 	uint32_t last = b->last_seq;
 
 	if (fd < 0)
@@ -207,7 +211,6 @@ static int batch_commit(struct batch *b)
 		error = errno;
 	else
 		error = read_answers(fd, last, NULL, NULL);
-	close(fd);
 	errno = error;
 	return error ? -1 : 0;
 }
@@ -224,7 +227,7 @@ static void batch_begin(struct batch *b)
 static int query(struct batch *b, void (*each)(const struct nlmsghdr *, void *), void *arg)
 {
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	int fd = nft_open(), error;
+	int fd = nft_socket(), error;
 
 	if (fd < 0)
 		return -1;
@@ -232,7 +235,6 @@ static int query(struct batch *b, void (*each)(const struct nlmsghdr *, void *),
 		error = errno;
 	else
 		error = read_answers(fd, b->last_seq, each, arg);
-	close(fd);
 	errno = error;
 	return error ? -1 : 0;
 }
