@@ -79,6 +79,10 @@ TEST_OBJ := $(B)/tests/harness.o $(B)/tests/fixtures.o
 $(B)/tests/%: tests/unit/%.c $(TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+# Unit tests of a step's mechanism link that step's file.
+$(B)/tests/test_dns: tests/unit/test_dns.c $(B)/step04_net/dns.o $(TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 $(B)/tests/%: tests/integration/%.c $(TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
