@@ -600,7 +600,7 @@ void nat_drop_owner(int fd, const char *dir)
 {
 	char path[PATH_MAX];
 
-	if (fd < 0)
+	if (fd < 0 || !dir[0]) /* "": a struct net that net_prepare never filled */
 		return;
 	/* Unlink first: a reclaimer that opens it now finds no file (gone). */
 	if (path_join(path, sizeof(path), dir, OWNER_LOCK) == 0 && unlink(path) < 0)

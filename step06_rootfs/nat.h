@@ -28,7 +28,8 @@ int nat_setup(struct in_addr subnet, int prefix);
  * nat_reclaim() once nobody holds it, even after a SIGKILL. */
 int nat_hold_owner(const char *dir);
 
-/* Unlock and remove DIR/owner (fd from nat_hold_owner; -1: nothing). */
+/* Unlock and remove DIR/owner (fd from nat_hold_owner; -1 or DIR "":
+ * nothing held). */
 void nat_drop_owner(int fd, const char *dir);
 
 /* DNAT rules for the -p ports that can be reached from outside the host
