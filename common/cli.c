@@ -43,6 +43,9 @@ enum option_id {
 	OPT_KEEP,
 	OPT_RM,
 	OPT_ROOT,
+	OPT_DNS,
+	OPT_DNS_SEARCH,
+	OPT_ADD_HOST,
 };
 
 /* Every option of every step; `step` is the first step that has it. The
@@ -56,7 +59,11 @@ static const struct flag OPTIONS[] = {
     {OPT_NET, "net", "network", 0, "bridge|none|host", 4, "network (default: bridge)"},
     {OPT_SUBNET, "subnet", NULL, 0, "CIDR", 4, "bridge subnet (default: " DEFAULT_SUBNET ")"},
     {OPT_IP, "ip", NULL, 0, "ADDR", 4, "fixed address in the subnet"},
-    {OPT_PUBLISH, "publish", NULL, 'p', "[ADDR:]PORT:PORT", 4, "publish a TCP port"},
+    {OPT_PUBLISH, "publish", NULL, 'p', "[ADDR:]PORT[-PORT]:PORT[-PORT][/udp]", 4,
+     "publish ports (ADDR defaults to 127.0.0.1: this host only)"},
+    {OPT_DNS, "dns", NULL, 0, "ADDR", 4, "nameserver (default: the host's)"},
+    {OPT_DNS_SEARCH, "dns-search", NULL, 0, "DOMAIN", 4, "search domain"},
+    {OPT_ADD_HOST, "add-host", NULL, 0, "NAME:ADDR", 4, "a line in /etc/hosts"},
     {OPT_MEMORY, "memory", NULL, 'm', "SIZE", 5, "memory limit (64m, 1g; at least 6m)"},
     {OPT_MEMORY_SWAP, "memory-swap", NULL, 0, "SIZE", 5, "memory+swap limit, -1 unlimited"},
     {OPT_CPUS, "cpus", NULL, 0, "N.NN", 5, "CPU limit in CPUs (0.5)"},
@@ -98,7 +105,10 @@ void print_flags(const struct flag *flags, size_t n, int step)
 		snprintf(left, sizeof(left), "%s--%s%s%s%s%s", letter, f->name,
 			 f->alias ? ", --" : "", f->alias ? f->alias : "", f->arg ? " " : "",
 			 f->arg ? f->arg : "");
-		printf("  %-40s %s\n", left, f->help);
+		if (strlen(left) > 40) /* a long one on a line of its own */
+			printf("  %s\n  %-40s %s\n", left, "", f->help);
+		else
+			printf("  %-40s %s\n", left, f->help);
 	}
 }
 
@@ -242,22 +252,38 @@ static uint16_t parse_port(const char *spec, const char *text)
 	return port;
 }
 
-/* "[ADDR:]HOSTPORT:CONTAINERPORT[/tcp]" */
+/* "PORT" or "FIRST-LAST": the first port, and how many. */
+static int parse_port_range(const char *spec, char *text, uint16_t *first)
+{
+	char *dash = strchr(text, '-');
+	uint16_t last;
+
+	if (dash)
+		*dash++ = '\0';
+	*first = parse_port(spec, text);
+	last = dash ? parse_port(spec, dash) : *first;
+	if (last < *first)
+		diex("-p %s: range %s-%s goes backwards", spec, text, dash);
+	return last - *first + 1;
+}
+
+/* "[ADDR:]HOSTPORT[-LAST]:CONTAINERPORT[-LAST][/tcp|/udp]"; a range
+ * publishes each of its ports, HOSTPORT+i to CONTAINERPORT+i, as Docker. */
 static void add_port(struct options *opt, const char *spec)
 {
 	char buf[128], *fields[3], *proto, *save = NULL;
-	struct port *p = &opt->ports[opt->n_ports];
-	int n = 0;
+	struct port p = {.proto = IPPROTO_TCP};
+	int n = 0, count;
 
-	if (opt->n_ports == MAX_PORTS)
-		diex("-p %s: at most %d published ports", spec, MAX_PORTS);
 	if (strlcpy(buf, spec, sizeof(buf)) >= sizeof(buf))
 		diex("-p %s: too long", spec);
 	proto = strchr(buf, '/');
 	if (proto) {
 		*proto++ = '\0';
-		if (strcmp(proto, "tcp") != 0)
-			diex("-p %s: only tcp is supported", spec);
+		if (strcmp(proto, "udp") == 0)
+			p.proto = IPPROTO_UDP;
+		else if (strcmp(proto, "tcp") != 0)
+			diex("-p %s: unknown protocol '%s' (tcp or udp)", spec, proto);
 	}
 	for (char *f = strtok_r(buf, ":", &save); f; f = strtok_r(NULL, ":", &save)) {
 		if (n == 3)
@@ -266,12 +292,54 @@ static void add_port(struct options *opt, const char *spec)
 	}
 	if (n < 2)
 		diex("-p %s: expected [ADDR:]HOSTPORT:CONTAINERPORT", spec);
-	p->host_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (n == 3 && parse_ipv4(fields[0], &p->host_addr) < 0)
+	p.host_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (n == 3 && parse_ipv4(fields[0], &p.host_addr) < 0)
 		diex("-p %s: '%s' is not an IPv4 address", spec, fields[0]);
-	p->host_port = parse_port(spec, fields[n - 2]);
-	p->container_port = parse_port(spec, fields[n - 1]);
-	opt->n_ports++;
+	count = parse_port_range(spec, fields[n - 2], &p.host_port);
+	if (parse_port_range(spec, fields[n - 1], &p.container_port) != count)
+		diex("-p %s: the two ranges differ in length", spec);
+	if (opt->n_ports + count > MAX_PORTS)
+		diex("-p %s: at most %d published ports", spec, MAX_PORTS);
+	for (int i = 0; i < count; i++, p.host_port++, p.container_port++)
+		opt->ports[opt->n_ports++] = p;
+}
+
+/* --add-host NAME:ADDR */
+static void add_host(struct options *opt, const char *spec)
+{
+	struct host_entry *h = &opt->hosts[opt->n_hosts];
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : 0;
+
+	if (opt->n_hosts == MAX_ADD_HOSTS)
+		diex("--add-host %s: at most %d", spec, MAX_ADD_HOSTS);
+	if (!colon || len == 0 || len > DOMAIN_MAX)
+		diex("--add-host %s: expected NAME:ADDR", spec);
+	if (strspn(spec, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != len)
+		diex("--add-host %s: a name has only letters, digits, '.' and '-'", spec);
+	if (parse_ipv4(colon + 1, &h->addr) < 0)
+		diex("--add-host %s: '%s' is not an IPv4 address", spec, colon + 1);
+	memcpy(h->name, spec, len);
+	h->name[len] = '\0';
+	opt->n_hosts++;
+}
+
+/* --dns ADDR, --dns-search DOMAIN */
+static void add_dns(struct options *opt, int id, const char *arg)
+{
+	if (id == OPT_DNS && opt->n_dns == MAX_DNS)
+		diex("--dns %s: at most %d nameservers (resolv.conf reads no more)", arg, MAX_DNS);
+	if (id == OPT_DNS && parse_ipv4(arg, &opt->dns[opt->n_dns++]) < 0)
+		diex("--dns %s: not an IPv4 address", arg);
+	if (id == OPT_DNS)
+		return;
+	if (opt->n_dns_search == MAX_DNS_SEARCH)
+		diex("--dns-search %s: at most %d domains", arg, MAX_DNS_SEARCH);
+	if (!arg[0] || strlen(arg) > DOMAIN_MAX ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+		strlen(arg))
+		diex("--dns-search %s: not a domain name", arg);
+	opt->dns_search[opt->n_dns_search++] = arg;
 }
 
 static void set_size(const char *name, const char *text, uint64_t *bytes)
@@ -379,6 +447,9 @@ static void set_option(struct options *opt, int id, char *arg)
 			diex("--ip %s: not an IPv4 address", arg);
 		break;
 	case OPT_PUBLISH: add_port(opt, arg); break;
+	case OPT_DNS:
+	case OPT_DNS_SEARCH: add_dns(opt, id, arg); break;
+	case OPT_ADD_HOST: add_host(opt, arg); break;
 	case OPT_MEMORY:
 		set_size("--memory", arg, &opt->memory);
 		if (opt->memory < MIN_MEMORY)
@@ -415,6 +486,15 @@ static void check_combination(struct options *opt, int step)
 	 * would quietly start an empty store there. */
 	if (step >= 6 && opt->store[0] != '/')
 		diex("--root %s: the image store must be an absolute path", opt->store);
+	if (opt->net != NET_BRIDGE && (opt->n_dns || opt->n_dns_search || opt->n_hosts))
+		diex("--dns, --dns-search and --add-host need --net bridge");
+	for (size_t i = 0; i < opt->n_ports; i++) /* UDP has no proxy: only DNAT */
+		if (opt->ports[i].proto == IPPROTO_UDP &&
+		    ntohl(opt->ports[i].host_addr.s_addr) >> 24 == IN_LOOPBACKNET)
+			diex("-p %s:%u:%u/udp: UDP is published by DNAT only, which cannot reach "
+			     "a loopback address; use 0.0.0.0 or an address of the host",
+			     inet_ntoa(opt->ports[i].host_addr), opt->ports[i].host_port,
+			     opt->ports[i].container_port);
 	if (opt->cgroup_parent && strstr(opt->cgroup_parent, ".."))
 		diex("--cgroup-parent %s: must not contain '..'", opt->cgroup_parent);
 }

@@ -14,7 +14,11 @@
 #include <stdint.h>
 
 #define MAX_VOLUMES 16 /* -v given at most this many times */
-#define MAX_PORTS 16 /* -p given at most this many times */
+#define MAX_PORTS 64 /* published ports, a range counting each of its ports */
+#define MAX_DNS 3 /* --dns: resolv.conf(5) reads at most 3 nameservers (MAXNS) */
+#define MAX_DNS_SEARCH 6 /* --dns-search: glibc reads at most 6 domains */
+#define MAX_ADD_HOSTS 16 /* --add-host given at most this many times */
+#define DOMAIN_MAX 253 /* characters in a DNS name */
 #define HOSTNAME_MAX 64 /* one RFC 1123 label: 1..63, Docker allows 64 */
 #define ID_HEX_LEN 64 /* container id: 32 random bytes in hex, as Docker */
 #define SHORT_ID_LEN 12 /* the short id Docker prints */
@@ -31,6 +35,12 @@ struct port {
 	struct in_addr host_addr; /* where the supervisor listens (127.0.0.1) */
 	uint16_t host_port;
 	uint16_t container_port;
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+struct host_entry {
+	char name[DOMAIN_MAX + 1]; /* --add-host NAME:ADDR */
+	struct in_addr addr;
 };
 
 struct options {
@@ -53,6 +63,12 @@ struct options {
 	struct in_addr ip; /* --ip, or 0.0.0.0: allocate one */
 	struct port ports[MAX_PORTS];
 	size_t n_ports;
+	struct in_addr dns[MAX_DNS]; /* --dns: instead of the host's nameservers */
+	size_t n_dns;
+	const char *dns_search[MAX_DNS_SEARCH]; /* --dns-search */
+	size_t n_dns_search;
+	struct host_entry hosts[MAX_ADD_HOSTS]; /* --add-host: more /etc/hosts lines */
+	size_t n_hosts;
 	/* step05: cgroups (0 means "not set") */
 	uint64_t memory; /* bytes */
 	int64_t memory_swap; /* bytes of memory+swap, -1 unlimited */

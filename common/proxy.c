@@ -39,18 +39,23 @@ int proxy_listen(struct proxy *p, const struct port *ports, size_t n)
 		struct sockaddr_in sa = {.sin_family = AF_INET,
 					 .sin_port = htons(ports[i].host_port),
 					 .sin_addr = ports[i].host_addr};
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool udp = ports[i].proto == IPPROTO_UDP;
+		int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return fail("-p: socket");
 		p->listeners[i] = fd;
 		/* REUSEADDR: a port in TIME_WAIT from a previous run is free;
-		 * one that another program listens on is still "in use". */
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		 * one that another program listens on is still "in use". (Not
+		 * for UDP, where it lets two sockets share the port.) */
+		if (!udp)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		inet_ntop(AF_INET, &sa.sin_addr, addr, sizeof(addr));
+		/* UDP: the bound socket only holds the port; DNAT carries it. */
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    listen(fd, LISTEN_BACKLOG) < 0)
-			return fail("-p %s:%u:%u: listen on %s:%u", addr, ports[i].host_port,
-				    ports[i].container_port, addr, ports[i].host_port);
+		    (!udp && listen(fd, LISTEN_BACKLOG) < 0))
+			return fail("-p %s:%u:%u%s: listen on %s:%u", addr, ports[i].host_port,
+				    ports[i].container_port, udp ? "/udp" : "", addr,
+				    ports[i].host_port);
 	}
 	return 0;
 }
@@ -108,7 +113,9 @@ static noreturn void proxy_main(const struct proxy *p, struct in_addr container)
 
 	signal(SIGCHLD, SIG_IGN); /* relays are reaped by the kernel */
 	for (size_t i = 0; i < p->n_ports; i++)
-		fds[i] = (struct pollfd){.fd = p->listeners[i], .events = POLLIN};
+		fds[i] = (struct pollfd){.fd = p->ports[i].proto == IPPROTO_UDP ? -1 /* ignored */
+										: p->listeners[i],
+					 .events = POLLIN};
 	for (;;) {
 		if (poll(fds, p->n_ports, -1) < 0 && errno != EINTR)
 			die_child("-p: poll");

@@ -30,6 +30,8 @@
 #include "common/die.h"
 #include "common/netlink.h"
 #include "common/path.h"
+#include "dns.h"
+#include "nat.h"
 
 #define LEASE_DIR KOBAKO_RUN_DIR "/net" /* one lease file per subnet */
 #define RUN_DIR_MODE 0755
@@ -148,7 +150,7 @@ static int write_new_file(const char *path, const char *text)
  * rootfs's, as Docker does: the image's files stay untouched. */
 static int write_etc_files(struct net *n, const struct options *opt)
 {
-	char hosts[512], addr[INET_ADDRSTRLEN], name[HOSTNAME_MAX + 2];
+	char hosts[8192], addr[INET_ADDRSTRLEN], name[HOSTNAME_MAX + 2];
 	int len = snprintf(hosts, sizeof(hosts),
 			   "127.0.0.1\tlocalhost\n"
 			   "::1\tlocalhost ip6-localhost ip6-loopback\n");
@@ -166,14 +168,21 @@ static int write_etc_files(struct net *n, const struct options *opt)
 	path_join(n->files[0].host, sizeof(n->files[0].host), n->dir, "hosts");
 	path_join(n->files[1].host, sizeof(n->files[1].host), n->dir, "hostname");
 	n->n_files = 2;
-	if (write_new_file(n->files[0].host, hosts) < 0)
+	if (dns_add_hosts(hosts, sizeof(hosts), opt) < 0)
+		return failx("--add-host: too many lines for /etc/hosts");
+	if (write_new_file(n->files[0].host, hosts) < 0 ||
+	    write_new_file(n->files[1].host, name) < 0)
 		return -1;
-	return write_new_file(n->files[1].host, name);
+	if (n->mode != NET_BRIDGE)
+		return 0;
+	n->files[n->n_files] = (struct volume){.target = "/etc/resolv.conf"};
+	path_join(n->files[n->n_files].host, sizeof(n->files[0].host), n->dir, "resolv.conf");
+	return dns_write_resolv_conf(n->files[n->n_files++].host, opt);
 }
 
 int net_prepare(struct net *n, const struct options *opt)
 {
-	*n = (struct net){.mode = opt->net};
+	*n = (struct net){.mode = opt->net, .id = opt->id, .owner_lock = -1};
 	snprintf(n->veth, sizeof(n->veth), "kb%s", opt->short_id);
 	/* Before the container exists, so "port in use" costs nothing. */
 	if (proxy_listen(&n->proxy, opt->ports, opt->n_ports) < 0)
@@ -182,10 +191,19 @@ int net_prepare(struct net *n, const struct options *opt)
 		n->gateway = ipam_gateway(opt->subnet);
 		if (ipam_acquire(&n->lease, LEASE_DIR, opt->subnet, opt->prefix, opt->ip, getpid(),
 				 opt->id) < 0 ||
-		    ensure_bridge(n->gateway, opt->prefix) < 0)
+		    ensure_bridge(n->gateway, opt->prefix) < 0 ||
+		    nat_setup(opt->subnet, opt->prefix) < 0) /* the way out, made once */
 			return -1;
 	}
-	return write_etc_files(n, opt);
+	if (write_etc_files(n, opt) < 0)
+		return -1;
+	if (n->mode != NET_BRIDGE)
+		return 0;
+	/* Alive from here on: our rules are ours until the lock is free. Take
+	 * back the rules of containers whose supervisor was killed. */
+	if ((n->owner_lock = nat_hold_owner(n->dir)) < 0 || nat_reclaim(NULL) < 0)
+		return -1;
+	return 0;
 }
 
 /* eth0's MAC address, derived from its IPv4 address as Docker did
@@ -252,6 +270,9 @@ int net_attach(struct net *n, pid_t child)
 	close(nl);
 	if (ok < 0)
 		return -1;
+	n->published = n->proxy.n_ports > 0; /* -p from other hosts: DNAT */
+	if (nat_publish(n->id, n->proxy.ports, n->proxy.n_ports, n->lease.addr) < 0)
+		return -1;
 	return proxy_start(&n->proxy, n->lease.addr); /* -p: host -> container */
 }
 
@@ -307,7 +328,11 @@ void net_release(struct net *n)
 	if (n->veth_created)
 		unplug_veth(n->veth);
 	n->veth_created = false;
+	if (n->published && nat_reclaim(n->id) >= 0) /* our DNAT rules */
+		n->published = false;
 	ipam_release(&n->lease);
+	nat_drop_owner(n->owner_lock, n->dir);
+	n->owner_lock = -1;
 	for (size_t i = 0; i < n->n_files; i++)
 		if (unlink(n->files[i].host) < 0 && errno != ENOENT)
 			fail("remove %s", n->files[i].host);

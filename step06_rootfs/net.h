@@ -24,8 +24,11 @@ struct net {
 	struct in_addr gateway; /* the bridge's address: first host of the subnet */
 	struct proxy proxy; /* -p listeners and the proxy process */
 	char dir[PATH_MAX]; /* /run/kobako/<id>: the files below */
-	struct volume files[2]; /* bind-mounted on /etc/hosts, /etc/hostname */
+	struct volume files[3]; /* bind-mounted on /etc/hosts, hostname, resolv.conf */
 	size_t n_files;
+	const char *id; /* the container's, tags its nftables rules */
+	int owner_lock; /* /run/kobako/<id>/owner, held while we live; -1: none */
+	bool published; /* DNAT rules of ours may exist */
 };
 
 /* The namespace step04 adds to clone(2): CLONE_NEWNET, none for --net host. */

@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <sha256.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -572,7 +573,8 @@ START_TEST(bad_network_options)
 	expect_125("-p 80", "-p 80: expected [ADDR:]HOSTPORT:CONTAINERPORT");
 	expect_125("-p 0:80", "-p 0:80: '0' is not a port");
 	expect_125("-p 1:2:3:4", "-p 1:2:3:4: expected");
-	expect_125("-p 80:80/udp", "-p 80:80/udp: only tcp is supported");
+	expect_125("-p 80:80/sctp", "-p 80:80/sctp: unknown protocol 'sctp' (tcp or udp)");
+	expect_125("-p 80:80/udp", "-p 127.0.0.1:80:80/udp: UDP is published by DNAT only");
 	expect_125("-p 10.1.2.3.4:80:80", "is not an IPv4 address");
 }
 END_TEST
@@ -609,12 +611,366 @@ START_TEST(port_in_use)
 }
 END_TEST
 
+/* ---- the internet: NAT, DNS, DNAT ----
+ *
+ * A small internet of namespaces the test makes (ip netns, in our private
+ * /run), no packet leaves the machine:
+ *
+ *   container 10.213.0.x -- kobako0 [this namespace: "the host"] kbt-up 192.0.2.2
+ *       -- 192.0.2.1 [kb-up: router; DNS 203.0.113.53, HTTP 203.0.113.10 on lo]
+ *   [the host] kbt-remote 198.51.100.1 -- 198.51.100.2 [kb-remote: a client]
+ *
+ * kb-up has no route to 10.213.0.0/24: only masquerade brings a reply back.
+ * The host's resolv.conf names systemd-resolved's stub 127.0.0.53 (a bind
+ * mount in our mount namespace); resolved's list names kb-up's dnsmasq. */
+#define UPSTREAM_DNS "203.0.113.53"
+#define UPSTREAM_WWW "203.0.113.10"
+#define TEST_DOMAIN "www.kobako.test"
+#define HOST_FOR_REMOTE "198.51.100.1"
+#define REMOTE "198.51.100.2"
+#define UDP_TIMEOUT_S 3
+
+static void sh_or_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh_or_fail(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	run(&r, "%s", cmd);
+	ck_assert_msg(r.code == 0, "%s: %s%s", cmd, r.out, r.err);
+}
+
+/* The namespaces' processes are killed by namespace (ip netns pids), never
+ * by name. Also before make_internet: a failed test skips its teardown. */
+static void remove_internet(void)
+{
+	run(&r, "umount /etc/resolv.conf; rm -rf /run/systemd /run/host-resolv.conf; "
+		"ip link del kbt-up; ip link del kbt-remote; for ns in kb-up kb-remote; do ip "
+		"netns pids $ns | xargs -r kill -9; "
+		"ip netns del $ns; done 2>/dev/null; nft delete table ip filter 2>/dev/null");
+}
+
+static void make_internet(void)
+{
+	remove_internet();
+	static const char addr_cgi[] = "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+				       "echo \"$REMOTE_ADDR\"\n";
+	char cgi[4300];
+
+	snprintf(cgi, sizeof(cgi), "%s/cgi-bin", www);
+	write_file_or_fail(cgi, "addr", addr_cgi, strlen(addr_cgi), 0755);
+	sh_or_fail("ip netns add kb-up && ip netns add kb-remote && "
+		   "ip link add kbt-up type veth peer name eth0 netns kb-up && "
+		   "ip link add kbt-remote type veth peer name eth0 netns kb-remote && "
+		   "ip addr add 192.0.2.2/24 dev kbt-up && ip link set kbt-up up && "
+		   "ip addr add " HOST_FOR_REMOTE
+		   "/24 dev kbt-remote && ip link set kbt-remote up && "
+		   "ip route add default via 192.0.2.1");
+	sh_or_fail("ip -n kb-up addr add 192.0.2.1/24 dev eth0 && ip -n kb-up link set eth0 up && "
+		   "ip -n kb-up link set lo up && ip -n kb-up addr add " UPSTREAM_WWW
+		   "/32 dev lo && "
+		   "ip -n kb-up addr add " UPSTREAM_DNS "/32 dev lo && "
+		   "ip -n kb-remote addr add " REMOTE "/24 dev eth0 && "
+		   "ip -n kb-remote link set eth0 up && "
+		   "ip -n kb-remote route add default via " HOST_FOR_REMOTE);
+	/* Both go to the background only once they listen: no race. */
+	sh_or_fail("ip netns exec kb-up dnsmasq -C /dev/null --no-resolv --no-hosts --user=root "
+		   "--listen-address=" UPSTREAM_DNS " --bind-interfaces "
+		   "--address=/" TEST_DOMAIN "/" UPSTREAM_WWW " --log-facility=/dev/null");
+	sh_or_fail("ip netns exec kb-up %s/bin/busybox httpd -p " UPSTREAM_WWW ":80 -h %s",
+		   rootfs(), www);
+	sh_or_fail(
+	    "mkdir -p /run/systemd/resolve && "
+	    "printf 'nameserver " UPSTREAM_DNS "\\nsearch kobako.test\\n' "
+	    "> /run/systemd/resolve/resolv.conf && "
+	    "printf 'nameserver 127.0.0.53\\noptions edns0 trust-ad\\nsearch kobako.test\\n' "
+	    "> /run/host-resolv.conf && mount --bind /run/host-resolv.conf /etc/resolv.conf");
+}
+
+/* `nft list table ip kobako`, as nft prints it. */
+static char *nat_table(void)
+{
+	run(&r, "nft list table ip kobako");
+	ck_assert_msg(r.code == 0, "nft: %s", r.err);
+	return strdup(r.out);
+}
+
+static int count(const char *haystack, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = haystack; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* Enter the network namespace at path (/proc/PID/ns/net, /run/netns/NAME). */
+static void enter_netns(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		_exit(90);
+	close(fd);
+}
+
+/* In the network namespace of process `pid`: answer one UDP datagram on
+ * `port` with "pong from ADDR" (the sender's address as seen there).
+ * Returns once it listens; the pid of the answering process. */
+static pid_t udp_echo_in(pid_t pid, int port)
+{
+	char path[64];
+	int ready[2];
+	pid_t child;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	if ((child = fork()) == 0) {
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)}, from;
+		socklen_t len = sizeof(from);
+		char buf[64], answer[96];
+		enter_netns(path);
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(91);
+		write(ready[1], "", 1);
+		if (recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) < 0)
+			_exit(92);
+		int n = snprintf(answer, sizeof(answer), "pong from %s", inet_ntoa(from.sin_addr));
+		sendto(fd, answer, n, 0, (struct sockaddr *)&from, len);
+		_exit(0);
+	}
+	close(ready[1]);
+	char byte;
+	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	return child;
+}
+
+/* From kb-remote: "ping" to addr:port by UDP; the answer, or "" in time. */
+static char *udp_ask_from_remote(const char *addr, int port)
+{
+	static char answer[96];
+	int out[2];
+	pid_t child;
+
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	if ((child = fork()) == 0) {
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+		struct timeval timeout = {.tv_sec = UDP_TIMEOUT_S};
+		enter_netns("/run/netns/kb-remote");
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		inet_pton(AF_INET, addr, &sa.sin_addr);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+		sendto(fd, "ping", 4, 0, (struct sockaddr *)&sa, sizeof(sa));
+		ssize_t n = recv(fd, answer, sizeof(answer), 0);
+		if (n > 0)
+			write(out[1], answer, n);
+		_exit(0);
+	}
+	close(out[1]);
+	ssize_t n = read(out[0], answer, sizeof(answer) - 1);
+	answer[n > 0 ? n : 0] = '\0';
+	close(out[0]);
+	waitpid(child, NULL, 0);
+	return answer;
+}
+
+/* The container process (PID 1 inside) of supervisor `pid`. */
+static pid_t container_of(pid_t supervisor)
+{
+	char path[64];
+	int pid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", supervisor, supervisor);
+	char *children = slurp(path);
+	ck_assert_ptr_nonnull(children);
+	sscanf(children, "%d", &pid);
+	free(children);
+	return pid;
+}
+
+START_TEST(resolves_and_fetches_through_nat)
+{
+	run(&r,
+	    STEP04 " run %s /bin/sh -c 'cat /etc/resolv.conf; "
+		   "wget -q -O - http://" TEST_DOMAIN "/hello && wget -q -O - "
+		   "http://www/cgi-bin/addr'",
+	    rootfs());
+	ck_assert_msg(r.code == 0, "%s%s", r.out, r.err);
+	/* 127.0.0.53 replaced by resolved's upstream; search and options kept */
+	ck_assert_str_eq(r.out,
+			 "nameserver " UPSTREAM_DNS "\nsearch kobako.test\nhello\n192.0.2.2\n");
+	/* the server saw the host's address: masquerade */
+	char *table = nat_table();
+	ck_assert_contains(table, "ip saddr 10.213.0.0/24 oifname != \"kobako0\" counter packets");
+	ck_assert_contains(table, "masquerade");
+	free(table);
+	run(&r, "cat /proc/sys/net/ipv4/ip_forward"); /* this test namespace's own */
+	ck_assert_str_eq(r.out, "1\n");
+}
+END_TEST
+
+START_TEST(dns_options_and_add_host)
+{
+	run(&r,
+	    STEP04 " run --dns " UPSTREAM_DNS " --dns 192.0.2.1 --dns-search example.org "
+		   "--add-host db.test:10.1.2.3 --hostname box %s /bin/sh -c "
+		   "'cat /etc/resolv.conf /etc/hosts; ping -c 1 -W 1 db.test | head -1; "
+		   "nslookup " TEST_DOMAIN " | grep -c " UPSTREAM_WWW "'",
+	    rootfs());
+	ck_assert_msg(r.code == 0, "%s%s", r.out, r.err);
+	ck_assert_contains(r.out, "search example.org\nnameserver " UPSTREAM_DNS
+				  "\nnameserver 192.0.2.1\n127.0.0.1");
+	ck_assert_ptr_null(strstr(r.out, "kobako.test\n")); /* the host's search is replaced */
+	ck_assert_contains(r.out, "\tbox\n10.1.2.3\tdb.test\nPING db.test (10.1.2.3)");
+	ck_assert_contains(r.out, "\n1\n"); /* the upstream DNS answered nslookup */
+}
+END_TEST
+
+START_TEST(no_usable_nameserver_falls_back)
+{
+	run(&r, "printf 'nameserver 127.0.0.53\\n' > /run/systemd/resolve/resolv.conf");
+	run(&r, STEP04 " run %s /bin/cat /etc/resolv.conf", rootfs());
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_contains(r.out, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	ck_assert_contains(r.out, "options edns0 trust-ad\nsearch kobako.test\n# the host has");
+}
+END_TEST
+
+START_TEST(published_ports_reached_from_remote)
+{
+	struct bg c;
+
+	start_bg(&c, "-p 0.0.0.0:8080:80 -p 0.0.0.0:9091:91/udp -p 8081-8082:81-82 " SERVE,
+		 rootfs(), getpid());
+	ck_assert_str_eq(next_line(&c), "ready\n");
+	char *table = nat_table();
+	ck_assert_int_eq(count(table, "dnat to "), 2); /* not for 127.0.0.1:8081-8082 */
+	ck_assert_contains(table, "fib daddr type local iifname != \"kobako0\" tcp dport 8080 "
+				  "counter packets 0 bytes 0 dnat to " SUBNET ".");
+	ck_assert_contains(table, "udp dport 9091 counter packets 0 bytes 0 dnat to " SUBNET ".");
+	/* TCP from kb-remote: the server sees the remote's own address (DNAT),
+	 * not the gateway's (as through the proxy) */
+	run(&r,
+	    "ip netns exec kb-remote %s/bin/busybox wget -q -O - http://" HOST_FOR_REMOTE
+	    ":8080/cgi-bin/addr",
+	    rootfs());
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_contains(r.out, REMOTE "]\n"); /* httpd prints [::ffff:ADDR] */
+	/* from this host: the proxy */
+	run(&r, "wget -q -O - http://127.0.0.1:8080/cgi-bin/addr");
+	ck_assert_contains(r.out, SUBNET ".1]\n");
+	/* UDP from kb-remote, answered in the container's namespace */
+	pid_t echo = udp_echo_in(container_of(c.pid), 91);
+	ck_assert_str_eq(udp_ask_from_remote(HOST_FOR_REMOTE, 9091), "pong from " REMOTE);
+	ck_assert_int_eq(waitpid(echo, NULL, 0), echo);
+	ck_assert_int_eq(stop_bg(&c), 0);
+	free(table);
+	table = nat_table();
+	ck_assert_ptr_null(strstr(table, "dnat"));
+	free(table);
+}
+END_TEST
+
+START_TEST(same_host_port_twice)
+{
+	struct bg a;
+
+	start_bg(
+	    &a, "-p 0.0.0.0:8090:80 -p 0.0.0.0:9095:95/udp %s /bin/sh -c 'echo up; read x || true'",
+	    rootfs());
+	ck_assert_str_eq(next_line(&a), "up\n");
+	char *before = nat_table();
+	expect_125("-p 0.0.0.0:8090:80",
+		   "container: -p 0.0.0.0:8090:80: listen on 0.0.0.0:8090: Address already in use");
+	expect_125("-p 0.0.0.0:9095:80/udp", "container: -p 0.0.0.0:9095:80/udp: listen on "
+					     "0.0.0.0:9095: Address already in use");
+	char *after = nat_table();
+	ck_assert_str_eq(before, after); /* no rule of the failed ones */
+	ck_assert_int_eq(count(after, "dnat to "), 2);
+	ck_assert_int_eq(stop_bg(&a), 0);
+	free(before), free(after);
+}
+END_TEST
+
+START_TEST(killed_supervisor_rules_reclaimed)
+{
+	struct bg c;
+	char id[65] = "", *table;
+
+	start_bg(&c, "-p 0.0.0.0:8095:80 %s /bin/sh -c 'echo up; read x || true'", rootfs());
+	ck_assert_str_eq(next_line(&c), "up\n");
+	kill(c.pid, SIGKILL); /* no cleanup runs: its rule stays */
+	ck_assert_int_eq(stop_bg(&c), 128 + SIGKILL);
+	table = nat_table();
+	ck_assert_int_eq(count(table, "dport 8095"), 1);
+	sscanf(strstr(table, "dport 8095") + strlen("dport 8095"), "%*[^\"]\"%64[0-9a-f]", id);
+	ck_assert_uint_eq(strlen(id), 64);
+	free(table);
+	run(&r, STEP04 " run %s /bin/true", rootfs()); /* the next run takes it back */
+	ck_assert_int_eq(r.code, 0);
+	table = nat_table();
+	ck_assert_ptr_null(strstr(table, "dnat"));
+	free(table);
+	run(&r, "rm -rf /run/kobako/%s", id); /* what a SIGKILL leaves besides */
+}
+END_TEST
+
+START_TEST(bad_nat_input)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(9096)};
+
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	char *before = nat_table();
+	expect_125("--dns 10.0.0 -p 0.0.0.0:8096:80", "--dns 10.0.0: not an IPv4 address");
+	expect_125("--add-host db.test -p 0.0.0.0:8096:80",
+		   "--add-host db.test: expected NAME:ADDR");
+	expect_125("-p 0.0.0.0:8000-8010:8000-8009",
+		   "-p 0.0.0.0:8000-8010:8000-8009: the two ranges differ in length");
+	expect_125("-p 0.0.0.0:8096:80 -p 0.0.0.0:9096:96/udp",
+		   "-p 0.0.0.0:9096:96/udp: listen on 0.0.0.0:9096: Address already in use");
+	char *after = nat_table();
+	ck_assert_str_eq(before, after);
+	close(fd);
+	free(before), free(after);
+}
+END_TEST
+
+/* Docker's iptables FORWARD policy drop, in another table: we are told, and
+ * it is real (nothing gets through). */
+START_TEST(forward_drop_reported)
+{
+	run(&r, "nft delete table ip kobako; nft add table ip filter && nft add chain ip filter "
+		"FORWARD '{ type filter hook forward priority 0; policy drop; }'");
+	ck_assert_int_eq(r.code, 0);
+	/* (busybox 1.35's wget -T crashes: nc -w gives up in time) */
+	run(&r, STEP04 " run %s /bin/sh -c 'echo | nc -w 2 " UPSTREAM_WWW " 80'", rootfs());
+	int code = r.code;
+	char *err = strdup(r.err);
+	run(&r, "nft delete table ip filter");
+	ck_assert_contains(err, "container: warning: iptables' FORWARD policy is DROP (Docker sets "
+				"it): it drops kobako0's traffic; to let it through: iptables -I "
+				"FORWARD -i kobako0 -j ACCEPT;");
+	ck_assert_int_ne(code, 0);
+	free(err);
+	run(&r, STEP04 " run %s /bin/sh -c 'wget -q -O - http://" UPSTREAM_WWW "/hello'", rootfs());
+	ck_assert_str_eq(r.out, "hello\n");
+	ck_assert_str_eq(r.err, "");
+}
+END_TEST
+
 START_TEST(help_lists_step04_options)
 {
 	run(&r, STEP04 " --help");
 	ck_assert_int_eq(r.code, 0);
 	ck_assert_contains(r.out, "--net, --network bridge|none|host");
-	ck_assert_contains(r.out, "--publish [ADDR:]PORT:PORT");
+	ck_assert_contains(r.out, "--publish [ADDR:]PORT[-PORT]:PORT[-PORT][/udp]");
+	ck_assert_contains(r.out, "defaults to 127.0.0.1");
 	ck_assert_ptr_null(strstr(r.out, "--memory"));
 }
 END_TEST
@@ -643,5 +999,18 @@ int main(void)
 	tcase_add_test(tc, port_in_use);
 	tcase_add_test(tc, help_lists_step04_options);
 	suite_add_tcase(s, tc);
+	TCase *net = tcase_create("internet");
+	tcase_set_timeout(net, 120);
+	tcase_add_checked_fixture(net, setup, teardown);
+	tcase_add_checked_fixture(net, make_internet, remove_internet);
+	tcase_add_test(net, resolves_and_fetches_through_nat);
+	tcase_add_test(net, dns_options_and_add_host);
+	tcase_add_test(net, no_usable_nameserver_falls_back);
+	tcase_add_test(net, published_ports_reached_from_remote);
+	tcase_add_test(net, same_host_port_twice);
+	tcase_add_test(net, killed_supervisor_rules_reclaimed);
+	tcase_add_test(net, bad_nat_input);
+	tcase_add_test(net, forward_drop_reported);
+	suite_add_tcase(s, net);
 	return run_integration_suite(s);
 }

@@ -99,6 +99,28 @@ START_TEST(store_from_environment)
 }
 END_TEST
 
+START_TEST(port_ranges_udp_dns)
+{
+	PARSE(4, "-p", "8000-8002:9000-9002", "-p", "0.0.0.0:53:5353/udp", "--dns", "192.0.2.53",
+	      "--dns-search", "example.org", "--add-host", "db.test:10.0.0.7");
+	ck_assert_int_eq(opt.n_ports, 4);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(opt.ports[i].host_port, 8000 + i);
+		ck_assert_int_eq(opt.ports[i].container_port, 9000 + i);
+		ck_assert_int_eq(opt.ports[i].proto, IPPROTO_TCP);
+		ck_assert_str_eq(inet_ntoa(opt.ports[i].host_addr), "127.0.0.1");
+	}
+	ck_assert_int_eq(opt.ports[3].proto, IPPROTO_UDP);
+	ck_assert_str_eq(inet_ntoa(opt.ports[3].host_addr), "0.0.0.0");
+	ck_assert_int_eq(opt.ports[3].container_port, 5353);
+	ck_assert_int_eq(opt.n_dns, 1);
+	ck_assert_str_eq(inet_ntoa(opt.dns[0]), "192.0.2.53");
+	ck_assert_str_eq(opt.dns_search[0], "example.org");
+	ck_assert_str_eq(opt.hosts[0].name, "db.test");
+	ck_assert_str_eq(inet_ntoa(opt.hosts[0].addr), "10.0.0.7");
+}
+END_TEST
+
 /* Each of these must exit 125 (Check's exit tests fork for us). */
 #define BAD(name, step, ...)                                                                       \
 	START_TEST(name)                                                                           \
@@ -121,6 +143,16 @@ BAD(ip_outside_subnet, 4, "--ip", "10.214.0.5")
 BAD(port_zero, 4, "-p", "0:80")
 BAD(port_junk, 4, "-p", "80")
 BAD(port_udp, 4, "-p", "80:80/udp")
+BAD(port_sctp, 4, "-p", "0.0.0.0:80:80/sctp")
+BAD(port_ranges_unequal, 4, "-p", "8000-8010:8000-8009")
+BAD(port_range_backwards, 4, "-p", "8010-8000:8010-8000")
+BAD(port_range_too_many, 4, "-p", "1000-1100:1000-1100")
+BAD(dns_not_ipv4, 4, "--dns", "dns.google")
+BAD(dns_four, 4, "--dns", "1.1.1.1", "--dns", "1.1.1.2", "--dns", "1.1.1.3", "--dns", "1.1.1.4")
+BAD(dns_search_junk, 4, "--dns-search", "a b")
+BAD(add_host_no_colon, 4, "--add-host", "db.test")
+BAD(add_host_bad_addr, 4, "--add-host", "db.test:10.0.0")
+BAD(dns_with_net_host, 4, "--net", "host", "--dns", "1.1.1.1")
 BAD(port_with_net_none, 4, "--net", "none", "-p", "80:80")
 BAD(memory_junk, 5, "--memory", "abc")
 BAD(memory_negative, 5, "--memory", "-5m")
@@ -146,6 +178,7 @@ int main(void)
 	tcase_add_test(tc, memory_swap_unlimited);
 	tcase_add_test(tc, volumes_parents_first);
 	tcase_add_test(tc, store_from_environment);
+	tcase_add_test(tc, port_ranges_udp_dns);
 	const TTest *const bad[] = {
 	    option_of_later_step,
 	    unknown_option,
@@ -161,6 +194,16 @@ int main(void)
 	    port_zero,
 	    port_junk,
 	    port_udp,
+	    port_sctp,
+	    port_ranges_unequal,
+	    port_range_backwards,
+	    port_range_too_many,
+	    dns_not_ipv4,
+	    dns_four,
+	    dns_search_junk,
+	    add_host_no_colon,
+	    add_host_bad_addr,
+	    dns_with_net_host,
 	    port_with_net_none,
 	    memory_junk,
 	    memory_negative,
