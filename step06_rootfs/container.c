@@ -18,7 +18,7 @@
 #include "common/cli.h"
 #include "common/die.h"
 #include "common/exec.h"
-#include "common/process.h"
+#include "common/sync.h"
 #include "image.h"
 #include "mount.h"
 #include "net.h"
@@ -40,7 +40,7 @@ static void container_main(struct container *c)
 {
 	const struct options *opt = &c->opt;
 
-	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	sync_wait_for_parent(&c->sync); /* until the parent says go */
 	cgroup_enter_namespace(); /* our cgroup is "/" from here on */
 	setup_uts(opt->hostname); /* our own hostname */
 	net_inside(&c->net); /* lo, eth0, address, default route */

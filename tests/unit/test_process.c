@@ -1,4 +1,4 @@
-/* test_process.c - common/process.c and common/exec.c: clone3 as fork, the
+/* test_process.c - step02's clone_process, common/sync.c and common/exec.c: clone3 as fork, the
  * sync pipe in both directions of failure, exit codes as a shell shows them. */
 #include <errno.h>
 #include <limits.h>
@@ -10,7 +10,8 @@
 
 #include "common/die.h"
 #include "common/exec.h"
-#include "common/process.h"
+#include "common/sync.h"
+#include "step02_uts_pid/uts_pid.h"
 #include "tests/harness.h"
 
 START_TEST(clone_without_namespaces_is_fork)
