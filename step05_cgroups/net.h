@@ -9,8 +9,8 @@
 #include <sys/types.h>
 
 #include "common/cli.h"
-#include "common/ipam.h"
-#include "common/proxy.h"
+#include "ipam.h"
+#include "proxy.h"
 
 #define BRIDGE_NAME "kobako0" /* the host's bridge, shared by all containers */
 #define CONTAINER_IFNAME "eth0" /* the container's end of its veth pair */

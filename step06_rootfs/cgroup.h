@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "common/cgroupfs.h"
+#include "cgroupfs.h"
 #include "common/cli.h"
 
 struct cgroup {

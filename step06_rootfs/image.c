@@ -32,8 +32,8 @@
 
 #include "common/die.h"
 #include "common/image_extract.h"
-#include "common/image_store.h"
 #include "common/path.h"
+#include "image_store.h"
 
 #define CONTAINERS_DIR "containers"
 #define UPPER_MODE 0755 /* the upper dir's mode is "/"'s mode in the container */

@@ -23,7 +23,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "die.h"
+#include "common/die.h"
 
 #define JSON_MAX (4 << 20) /* bytes: a manifest or config is a few KiB */
 #define MAX_INDEX_DEPTH 2 /* index -> (platform) index -> manifest */

@@ -27,8 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "die.h"
-#include "path.h"
+#include "common/die.h"
+#include "common/path.h"
 
 #define LAYERS_DIR "layers/sha256"
 #define IMAGES_DIR "images"

@@ -3,9 +3,9 @@
 
 #include <bsd/string.h>
 
-#include "common/cgroupfs.h"
 #include "common/file.h"
 #include "common/path.h"
+#include "step05_cgroups/cgroupfs.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/cgroupfs.h"
 #include "common/path.h"
+#include "step05_cgroups/cgroupfs.h"
 #include "tests/harness.h"
 
 /* The harness sets KOBAKO_CGROUP_PARENT: below our own cgroup (PARENT). */

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/cgroupfs.h"
 #include "common/image_extract.h"
+#include "step05_cgroups/cgroupfs.h"
 #include "tests/fixtures.h"
 #include "tests/harness.h"
 

@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/cgroupfs.h"
 #include "common/file.h"
 #include "common/path.h"
+#include "step05_cgroups/cgroupfs.h"
 #include "tests/harness.h"
 
 /* This CI machine: v1 controllers, systemd's name=systemd, an empty cgroup2. */

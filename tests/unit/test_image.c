@@ -20,8 +20,8 @@
 
 #include <sha256.h>
 
-#include "common/image_store.h"
 #include "common/path.h"
+#include "step06_rootfs/image_store.h"
 #include "tests/fixtures.h"
 #include "tests/harness.h"
 

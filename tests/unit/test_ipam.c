@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/ipam.h"
+#include "step04_net/ipam.h"
 #include "tests/harness.h"
 
 static char dir[] = "/tmp/test_ipam.XXXXXX";

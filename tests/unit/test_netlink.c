@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "common/netlink.h"
+#include "step04_net/netlink.h"
 #include "tests/harness.h"
 
 /* The attributes that follow a struct ifinfomsg. */
