@@ -27,7 +27,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fts.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <nettle/sha2.h>
@@ -40,6 +39,7 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "path.h"
 
 #define READ_BLOCK (512 * 1024) /* bytes handed to libarchive per read */
 #define SOURCE_BUFFERS 4 /* read blocks in flight, waiting to be hashed */
@@ -113,7 +113,7 @@ void digest_data(const void *data, size_t len, char digest[DIGEST_LEN + 1])
 	digest_finish(&sha, digest);
 }
 
-int open_in_root(int root, const char *path, int flags)
+int open_beneath(int root, const char *path, int flags)
 {
 	struct open_how how = {
 	    .flags = flags | O_CLOEXEC,
@@ -243,7 +243,7 @@ static int clean_path(const char *in, char *out, size_t size)
 static int open_parent(int root, const char *dir)
 {
 	char up[PATH_MAX], *name;
-	int fd = open_in_root(root, dir, O_PATH | O_DIRECTORY), up_fd;
+	int fd = open_beneath(root, dir, O_PATH | O_DIRECTORY), up_fd;
 
 	if (fd >= 0 || errno != ENOENT || !*dir)
 		return fd;
@@ -259,7 +259,7 @@ static int open_parent(int root, const char *dir)
 		return -1;
 	}
 	close(up_fd);
-	return open_in_root(root, dir, O_PATH | O_DIRECTORY);
+	return open_beneath(root, dir, O_PATH | O_DIRECTORY);
 }
 
 /* The directory parent (below the root) as an O_PATH fd, owned by the
@@ -403,7 +403,7 @@ static int create_hardlink(struct unpack *u, int dir_fd, const char *name, const
 
 	if (clean_path(target, clean, sizeof(clean)) < 0)
 		return -1;
-	fd = open_in_root(u->root, clean, O_PATH | O_NOFOLLOW);
+	fd = open_beneath(u->root, clean, O_PATH | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
 	r = clear_name(u, dir_fd, name, false);
@@ -527,7 +527,7 @@ static int create_whiteout(struct unpack *u, int dir_fd, const char *parent, con
 	int fd, r;
 
 	if (strcmp(name, OPAQUE) == 0) {
-		fd = open_in_root(u->root, parent, O_RDONLY | O_DIRECTORY);
+		fd = open_beneath(u->root, parent, O_RDONLY | O_DIRECTORY);
 		if (fd < 0)
 			return -1;
 		r = fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0);
@@ -661,56 +661,5 @@ int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mod
 	if (source_finish(&s, r == 0, result->digest) < 0)
 		r = fail("%s", label);
 	result->bytes = u.bytes;
-	return r;
-}
-
-/* Remove what fts found: a directory once it is empty (FTS_DP, after its
- * contents), anything else at once. 0 or -1 with errno; gone already is fine. */
-static int remove_entry(const FTSENT *e)
-{
-	switch (e->fts_info) {
-	case FTS_D: return 0; /* on the way down: its contents come first */
-	case FTS_DP: return rmdir(e->fts_accpath) < 0 && errno != ENOENT ? -1 : 0;
-	case FTS_DNR:
-	case FTS_ERR:
-	case FTS_NS: errno = e->fts_errno; return errno == ENOENT ? 0 : -1;
-	default: return unlink(e->fts_accpath) < 0 && errno != ENOENT ? -1 : 0;
-	}
-}
-
-int remove_tree(int dir_fd, const char *name)
-{
-	/* fts(3) walks depth first by changing into each directory: no
-	 * descriptor per level, so a container that nested directories deeper
-	 * than the limit on open files is removed too, and ".." is checked on
-	 * the way back up. FTS_PHYSICAL: symbolic links are removed, never
-	 * followed. FTS_XDEV: never into a filesystem mounted below (its mount
-	 * point then cannot be removed: EBUSY, and what is mounted stays). */
-	char *paths[] = {(char *)name, NULL};
-	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0, saved;
-	FTS *fts = NULL;
-	FTSENT *e;
-
-	if (cwd < 0 || (dir_fd != AT_FDCWD && fchdir(dir_fd) < 0) ||
-	    !(fts = fts_open(paths, FTS_PHYSICAL | FTS_XDEV, NULL)))
-		r = -1;
-	while (r == 0) {
-		errno = 0;
-		if (!(e = fts_read(fts))) {
-			r = errno ? -1 : 0; /* 0: the end; else e.g. ".." was not where it was */
-			break;
-		}
-		r = remove_entry(e);
-	}
-	saved = errno;
-	if (fts)
-		fts_close(fts);
-	if (cwd >= 0 && fchdir(cwd) < 0) { /* back where the caller was */
-		r = -1;
-		saved = errno;
-	}
-	if (cwd >= 0)
-		close(cwd);
-	errno = saved;
 	return r;
 }

@@ -34,11 +34,8 @@ int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mod
  * CPU has it, 1.4 GB/s here against libmd's 0.2 GB/s). */
 void digest_data(const void *data, size_t len, char digest[DIGEST_LEN + 1]);
 
-/* openat2(2) path below root with RESOLVE_IN_ROOT: symlinks and absolute
- * names resolve as if root were "/". Returns an fd or -1 with errno. */
-int open_in_root(int root, const char *path, int flags);
-
-/* rm -rf name (relative to dir_fd) without following symlinks, at any depth;
- * a mount point below is an error (EBUSY). ENOENT is success. Returns 0 or
- * -1 with errno. Changes the working directory while it runs. */
-int remove_tree(int dir_fd, const char *name);
+/* openat2(2) path below root with RESOLVE_IN_ROOT | RESOLVE_NO_XDEV: symlinks
+ * and absolute names resolve as if root were "/", and no mount below is
+ * crossed; "" is root itself. Returns an fd or -1 with errno. (step03's
+ * mount.c has its own open_in_root for volumes, which may cross mounts.) */
+int open_beneath(int root, const char *path, int flags);

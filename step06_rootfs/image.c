@@ -35,7 +35,6 @@
 #include "common/path.h"
 #include "image_store.h"
 
-#define CONTAINERS_DIR "containers"
 #define UPPER_MODE 0755 /* the upper dir's mode is "/"'s mode in the container */
 
 /* Append dir to the colon-separated lowerdir list. */

@@ -7,7 +7,7 @@
  *   docker save        manifest.json, <config>.json, <layer>.tar
  *
  * Nothing is trusted: every blob is named by a sha256 digest that is checked,
- * every path is opened inside the directory (open_in_root).
+ * every path is opened inside the directory (open_beneath).
  */
 #pragma once
 

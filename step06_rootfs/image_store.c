@@ -34,7 +34,6 @@
 #define IMAGES_DIR "images"
 #define TMP_DIR "tmp"
 #define LOCK_FILE "lock" /* flock()ed: LOCK_EX to change the store, LOCK_SH to read it */
-#define CONTAINERS_DIR "containers"
 #define RECORD_FILE "layers" /* containers/<id>/layers */
 #define RECORD_KEEP "keep\n" /* its first line, for a container run with --keep */
 #define UNPACK_TMP "unpack" /* below tmp/: the archive, unpacked */
@@ -163,7 +162,7 @@ static int import_layer(struct import *im, size_t i)
 {
 	struct layer_blob *blob = &im->m.layers[i];
 	struct extract_result res;
-	int fd = open_in_root(im->layout_fd, blob->path, O_RDONLY), dir_fd, r;
+	int fd = open_beneath(im->layout_fd, blob->path, O_RDONLY), dir_fd, r;
 
 	if (fd < 0)
 		return fail("%s: layer %s", im->file, blob->path);
