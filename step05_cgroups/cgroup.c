@@ -270,13 +270,13 @@ static void print_stats(const struct cgroup_usage *u)
 		cpu, pids);
 }
 
-int cgroup_report(struct cgroup *cg, int code)
+void cgroup_report(struct cgroup *cg, int code)
 {
 	struct cgroup_usage usage;
 	char limit[SIZE_TEXT] = "of a parent cgroup";
 
 	if (!cg->attached)
-		return code;
+		return;
 	/* The kernel counts its OOM kills per cgroup: v2 memory.events,
 	 * v1 memory.oom_control, each with a line "oom_kill N". */
 	cgroup_read_usage(&cg->fs, &usage);
@@ -289,7 +289,6 @@ int cgroup_report(struct cgroup *cg, int code)
 			(unsigned long long)usage.oom_kills, limit);
 	if (cg->opt->stats)
 		print_stats(&usage);
-	return code;
 }
 
 int cgroup_release(struct cgroup *cg)

@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	else if (sync_release_child(&c.sync) < 0) /* let it go on */
 		fail("release the container");
 	code = supervise(child); /* forward signals, wait */
-	code = cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
+	cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
 out:
 	if (cgroup_release(&c.cgroup) < 0) /* rmdir PARENT/<id> */
 		code = EXIT_RUNTIME;
