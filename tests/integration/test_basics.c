@@ -92,14 +92,7 @@ END_TEST
 /* One bad input: exit 125, one line naming the value, nothing left behind. */
 static void expect_125(const char *args, const char *message)
 {
-	char *before = mount_snapshot();
-
-	run(&r, "%s %s", bin, args);
-	assert_failed_cleanly(&r, message);
-	char *after = mount_snapshot();
-	ck_assert_str_eq(before, after);
-	free(before);
-	free(after);
+	run_expect_125(&r, message, "%s %s", bin, args);
 }
 
 START_TEST(bad_input)
