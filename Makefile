@@ -58,7 +58,7 @@ endif
 
 STEPS      := $(sort $(wildcard step0[1-6]_*))
 CONTAINERS := $(addsuffix /container,$(STEPS))
-IMAGE_SRC  := $(wildcard common/image_*.c)
+IMAGE_SRC  := common/archive.c common/fast_hash.c
 COMMON_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out $(IMAGE_SRC),$(wildcard common/*.c)))
 IMAGE_OBJ  := $(patsubst %.c,$(B)/%.o,$(IMAGE_SRC))
 LIB        := $(B)/libkobako.a
@@ -111,7 +111,8 @@ TEST_LINK = $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(
 $(B)/tests/test_process: $(B)/step02_uts_pid/uts_pid.o
 $(B)/tests/test_netlink: $(B)/step04_net/netlink.o
 $(B)/tests/test_ipam: $(B)/step04_net/ipam.o
-$(B)/tests/test_image: $(B)/step06_rootfs/image_store.o $(B)/step06_rootfs/image_manifest.o
+$(B)/tests/test_image: $(B)/step06_rootfs/image_store.o $(B)/step06_rootfs/image_manifest.o \
+	$(B)/step06_rootfs/whiteout.o
 $(B)/tests/%: tests/unit/%.c $(TEST_OBJ) $(IMAGE_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(TEST_LINK)

@@ -1,25 +1,21 @@
-/* image_extract.c - unpack a tar archive into a directory, safely.
+/* archive.c - plumbing: unpack a tar archive into a directory, safely.
  *
  * We do not use archive_write_disk(3): it resolves names from the process's
  * cwd, and we want the kernel to do the containment. Each entry is split into
  * PARENT/NAME; PARENT is opened with openat2(2) RESOLVE_IN_ROOT (a symlink to
  * "/" or "../.." ends at the layer's top, never above), and NAME is created
  * with *at() calls that never follow a final symlink (O_NOFOLLOW, O_EXCL).
+ * Names that mean something else to the caller (an image layer's whiteouts,
+ * step06_rootfs/whiteout.c) are handed back to it.
  *
- * OCI whiteouts (image-spec layer.md): ".wh.NAME" deletes NAME from the layers
- * below, ".wh..wh..opq" hides everything below in its directory. In a layer we
- * store them the way overlayfs reads them (a 0/0 character device, and the
- * xattr trusted.overlay.opaque=y), so layers stack at mount time and each one
- * is stored once, shared by every image that has it.
+ * Speed (docs/benchmarks.md): the bytes are hashed on a second core
+ * (fast_hash.c, which a first reading can skip), the last entry's directory
+ * stays open, and a regular file costs four syscalls: open, write, futimens,
+ * close (chown and chmod only where they change something).
  *
- * Speed (docs/benchmarks.md): the layer's sha256 is computed by a second
- * thread with nettle (SHA-NI), the last entry's directory stays open, and a
- * regular file costs four syscalls: open, write, futimens, close.
- *
- * man: openat2(2), mknodat(2), linkat(2), setxattr(2), libarchive_read(3),
- *      pthread_cond_wait(3), nettle manual "SHA2"
+ * man: openat2(2), mknodat(2), linkat(2), libarchive_read(3)
  */
-#include "image_extract.h"
+#include "archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -29,42 +25,17 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <nettle/sha2.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "die.h"
+#include "fast_hash.h"
 #include "path.h"
 
-#define READ_BLOCK (512 * 1024) /* bytes handed to libarchive per read */
-#define SOURCE_BUFFERS 4 /* read blocks in flight, waiting to be hashed */
 #define PARENT_MODE 0755 /* directories the archive did not list */
-#define WHITEOUT ".wh."
-#define OPAQUE ".wh..wh..opq"
-#define OPAQUE_XATTR "trusted.overlay.opaque"
-
-/* The raw archive bytes pass through here, so the digest covers exactly
- * what libarchive read. They are hashed by a second thread, on the other
- * core, while this one creates files: a ring of buffers that the reader
- * fills and the hasher empties, both in order. A buffer is refilled only
- * once it is hashed; libarchive only uses the block it got last
- * (archive_read_open(3)), so with two buffers or more it never waits on us. */
-struct source {
-	int fd;
-	struct sha256_ctx sha; /* the hasher's only, until it is joined */
-	pthread_t hasher;
-	pthread_mutex_t lock;
-	pthread_cond_t moved; /* filled, hashed or done changed */
-	unsigned long filled, hashed; /* buffers so far: hashed <= filled <= hashed + N */
-	bool done; /* nothing more will be filled */
-	size_t len[SOURCE_BUFFERS];
-	unsigned char buf[SOURCE_BUFFERS][READ_BLOCK];
-};
 
 /* The directory the last entry went into, still open: archives list a
  * directory's files one after the other, so most entries reuse it instead
@@ -80,7 +51,7 @@ struct unpack {
 	struct archive *a;
 	const char *label;
 	int root;
-	enum extract_mode mode;
+	const struct extract_special *special; /* or NULL */
 	bool as_root; /* geteuid() == 0: owners and device nodes */
 	uid_t uid; /* geteuid(), getegid(): the owner of a new file */
 	gid_t gid;
@@ -88,30 +59,6 @@ struct unpack {
 	struct parent_cache parent;
 	uint64_t bytes;
 };
-
-/* "sha256:<hex>" of what sha has seen (and sha starts over). */
-static void digest_finish(struct sha256_ctx *sha, char out[DIGEST_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t raw[SHA256_DIGEST_SIZE];
-
-	sha256_digest(sha, sizeof(raw), raw);
-	strlcpy(out, "sha256:", DIGEST_LEN + 1);
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		out[7 + 2 * i] = hex[raw[i] >> 4];
-		out[7 + 2 * i + 1] = hex[raw[i] & 0xf];
-	}
-	out[DIGEST_LEN] = '\0';
-}
-
-void digest_data(const void *data, size_t len, char digest[DIGEST_LEN + 1])
-{
-	struct sha256_ctx sha;
-
-	sha256_init(&sha);
-	sha256_update(&sha, len, data);
-	digest_finish(&sha, digest);
-}
 
 int open_beneath(int root, const char *path, int flags)
 {
@@ -121,99 +68,6 @@ int open_beneath(int root, const char *path, int flags)
 	};
 
 	return syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof(how));
-}
-
-/*** the archive's bytes, hashed on the side ***/
-
-/* The hasher thread: hash each filled buffer in turn until done. */
-static void *hash_buffers(void *data)
-{
-	struct source *s = data;
-
-	pthread_mutex_lock(&s->lock);
-	for (;;) {
-		while (s->hashed == s->filled && !s->done)
-			pthread_cond_wait(&s->moved, &s->lock);
-		if (s->hashed == s->filled)
-			break; /* done, and all hashed */
-		size_t i = s->hashed % SOURCE_BUFFERS;
-		pthread_mutex_unlock(&s->lock); /* the reader won't touch buffer i */
-		sha256_update(&s->sha, s->len[i], s->buf[i]);
-		pthread_mutex_lock(&s->lock);
-		s->hashed++;
-		pthread_cond_broadcast(&s->moved);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
-}
-
-/* Start hashing what will be read from fd. Returns 0 or -1 with errno. */
-static int source_start(struct source *s, int fd)
-{
-	s->fd = fd;
-	s->filled = s->hashed = 0;
-	s->done = false;
-	sha256_init(&s->sha);
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->moved, NULL);
-	errno = pthread_create(&s->hasher, NULL, hash_buffers, s);
-	return errno ? -1 : 0;
-}
-
-/* Read the next block into the ring (once its buffer is hashed) and queue
- * it for hashing. Returns its length, 0 at the end, -1 with errno. */
-static ssize_t source_fill(struct source *s, const void **block)
-{
-	ssize_t n;
-	size_t i;
-
-	pthread_mutex_lock(&s->lock);
-	while (s->filled - s->hashed == SOURCE_BUFFERS)
-		pthread_cond_wait(&s->moved, &s->lock);
-	i = s->filled % SOURCE_BUFFERS;
-	pthread_mutex_unlock(&s->lock);
-	do
-		n = read(s->fd, s->buf[i], READ_BLOCK);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n;
-	pthread_mutex_lock(&s->lock);
-	s->len[i] = n;
-	s->filled++;
-	pthread_cond_broadcast(&s->moved);
-	pthread_mutex_unlock(&s->lock);
-	*block = s->buf[i];
-	return n;
-}
-
-/* Hash the rest of the file (libarchive may stop before the tar padding),
- * wait for the hasher, write the digest. Always stops the thread. */
-static int source_finish(struct source *s, bool read_rest, char digest[DIGEST_LEN + 1])
-{
-	const void *block;
-	ssize_t n = 0;
-
-	while (read_rest && (n = source_fill(s, &block)) > 0)
-		;
-	pthread_mutex_lock(&s->lock);
-	s->done = true;
-	pthread_cond_broadcast(&s->moved);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->hasher, NULL);
-	pthread_cond_destroy(&s->moved);
-	pthread_mutex_destroy(&s->lock);
-	digest_finish(&s->sha, digest);
-	return n < 0 ? -1 : 0;
-}
-
-/* libarchive's read callback. */
-static ssize_t source_read(struct archive *a, void *data, const void **block)
-{
-	ssize_t n = source_fill(data, block);
-
-	if (n < 0)
-		archive_set_error(a, errno, "read: %s", strerror(errno));
-	return n;
 }
 
 /*** unpacking ***/
@@ -509,7 +363,7 @@ static int create_node(struct unpack *u, int dir_fd, const char *name, struct ar
 	return r < 0 ? -1 : set_metadata(u, dir_fd, name, e);
 }
 
-/* Create one non-whiteout entry as NAME in dir_fd. */
+/* Create one entry as NAME in dir_fd. */
 static int create_entry(struct unpack *u, int dir_fd, const char *name, struct archive_entry *e)
 {
 	if (archive_entry_hardlink(e))
@@ -519,33 +373,10 @@ static int create_entry(struct unpack *u, int dir_fd, const char *name, struct a
 	return create_node(u, dir_fd, name, e);
 }
 
-/* ".wh..wh..opq": mark the directory opaque; ".wh.NAME": a 0/0 character
- * device called NAME, overlayfs's "this name is deleted". */
-static int create_whiteout(struct unpack *u, int dir_fd, const char *parent, const char *name)
+/* Does the caller place NAME itself (special->prefix)? */
+static bool is_special(const struct unpack *u, const char *name)
 {
-	const char *hidden = name + strlen(WHITEOUT);
-	int fd, r;
-
-	if (strcmp(name, OPAQUE) == 0) {
-		fd = open_beneath(u->root, parent, O_RDONLY | O_DIRECTORY);
-		if (fd < 0)
-			return -1;
-		r = fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0);
-		close(fd);
-		return r;
-	}
-	if (strncmp(hidden, WHITEOUT, strlen(WHITEOUT)) == 0)
-		return 0; /* other ".wh..wh." names are aufs bookkeeping */
-	if (!*hidden || strcmp(hidden, ".") == 0 || strcmp(hidden, "..") == 0)
-		return errno = EINVAL, -1;
-	if (clear_name(u, dir_fd, hidden, false) < 0)
-		return -1;
-	return mknodat(dir_fd, hidden, S_IFCHR | 0, makedev(0, 0));
-}
-
-static bool is_whiteout(const struct unpack *u, const char *name)
-{
-	return u->mode == EXTRACT_LAYER && strncmp(name, WHITEOUT, strlen(WHITEOUT)) == 0;
+	return u->special && strncmp(name, u->special->prefix, strlen(u->special->prefix)) == 0;
 }
 
 /* Create NAME in PARENT (below the root) as the entry says. */
@@ -556,8 +387,10 @@ static int place_entry(struct unpack *u, const char *parent, const char *name,
 
 	if (dir_fd < 0)
 		return -1;
-	if (is_whiteout(u, name))
-		return create_whiteout(u, dir_fd, parent, name);
+	if (is_special(u, name)) {
+		forget_parent(u); /* it may remove what the cache points into */
+		return u->special->place(u->root, dir_fd, parent, name);
+	}
 	return create_entry(u, dir_fd, name, e);
 }
 
@@ -585,7 +418,7 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e)
 	return 0;
 }
 
-static struct archive *open_reader(struct source *s)
+static struct archive *open_reader(struct hashed_source *s)
 {
 	struct archive *a = archive_read_new();
 
@@ -593,7 +426,7 @@ static struct archive *open_reader(struct source *s)
 	 * An open error shows up as the first archive_read_next_header's. */
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
-	archive_read_open(a, s, NULL, source_read, NULL);
+	archive_read_open(a, s, NULL, hashed_source_read, NULL);
 	return a;
 }
 
@@ -631,10 +464,10 @@ static int unpack_all(struct unpack *u)
 	return 0;
 }
 
-int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mode,
+int extract_archive(int fd, const char *label, int dir_fd, const struct extract_special *special,
 		    struct extract_result *result)
 {
-	static struct source s; /* 512 KiB: not on the stack */
+	static struct hashed_source s; /* 2 MiB: not on the stack */
 	struct stat st;
 	int r;
 
@@ -643,12 +476,12 @@ int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mod
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		return failx("%s: %s", label,
 			     S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
-	if (source_start(&s, fd) < 0)
+	if (hashed_source_start(&s, fd) < 0)
 		return fail("%s: start the hashing thread", label);
 	struct unpack u = {.a = open_reader(&s),
 			   .label = label,
 			   .root = dir_fd,
-			   .mode = mode,
+			   .special = special,
 			   .as_root = geteuid() == 0,
 			   .uid = geteuid(),
 			   .gid = getegid(),
@@ -658,7 +491,7 @@ int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mod
 	archive_read_free(u.a);
 	if (u.parent.fd >= 0)
 		close(u.parent.fd);
-	if (source_finish(&s, r == 0, result->digest) < 0)
+	if (hashed_source_finish(&s, r == 0, result->digest) < 0)
 		r = fail("%s", label);
 	result->bytes = u.bytes;
 	return r;

@@ -1,4 +1,4 @@
-/* image_extract.h - unpack a tar archive (plain, gzip, xz, zstd, bzip2) into a
+/* archive.h - plumbing: unpack a tar archive (plain, gzip, xz, zstd, bzip2) into a
  * directory without letting any entry reach outside it, hashing the raw bytes
  * on the way (the layer's sha256 digest).
  *
@@ -15,9 +15,13 @@
 #define DIGEST_HEX_LEN 64 /* sha256 in hex */
 #define DIGEST_LEN (7 + DIGEST_HEX_LEN) /* "sha256:" + hex */
 
-enum extract_mode {
-	EXTRACT_FILES, /* entries as they are (an outer archive, a rootfs) */
-	EXTRACT_LAYER, /* an image layer: OCI whiteouts become overlayfs ones */
+/* Entries the caller places itself: those whose name (last component)
+ * starts with prefix. place() gets the root, the entry's parent directory
+ * (dir_fd, O_PATH; parent: its path below the root) and the name; it
+ * returns 0 or -1 with errno. */
+struct extract_special {
+	const char *prefix;
+	int (*place)(int root, int dir_fd, const char *parent, const char *name);
 };
 
 struct extract_result {
@@ -26,11 +30,12 @@ struct extract_result {
 };
 
 /* Unpack the archive open on fd (named label in messages) into the existing
- * directory dir_fd. Returns 0, or -1 after one line "LABEL: reason". */
-int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mode,
+ * directory dir_fd; special (or NULL) names the entries the caller places.
+ * Returns 0, or -1 after one line "LABEL: reason". */
+int extract_archive(int fd, const char *label, int dir_fd, const struct extract_special *special,
 		    struct extract_result *result);
 
-/* "sha256:<hex>" of len bytes at data (nettle: SHA-NI / AVX code when the
+/* "sha256:<hex>" of len bytes at data, in fast_hash.c (nettle: SHA-NI / AVX code when the
  * CPU has it, 1.4 GB/s here against libmd's 0.2 GB/s). */
 void digest_data(const void *data, size_t len, char digest[DIGEST_LEN + 1]);
 

@@ -30,8 +30,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "common/archive.h"
 #include "common/die.h"
-#include "common/image_extract.h"
 #include "common/path.h"
 #include "image_store.h"
 

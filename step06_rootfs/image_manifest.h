@@ -14,7 +14,7 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "common/image_extract.h"
+#include "common/archive.h"
 
 #define IMAGE_MAX_LAYERS 64 /* overlayfs stacks up to 500; images have ~5-30 */
 #define IMAGE_REF_MAX 256 /* "registry/name:tag" */

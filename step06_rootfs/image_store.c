@@ -29,6 +29,7 @@
 
 #include "common/die.h"
 #include "common/path.h"
+#include "whiteout.h"
 
 #define LAYERS_DIR "layers/sha256"
 #define IMAGES_DIR "images"
@@ -127,8 +128,7 @@ static int open_source(struct import *im)
 		return manifest_read(im->layout_fd, im->file, im->ref, &im->m);
 	fd = im->layout_fd;
 	im->layout_fd = make_tmp_dir(im, UNPACK_TMP);
-	r = im->layout_fd < 0 ? -1
-			      : extract_archive(fd, im->file, im->layout_fd, EXTRACT_FILES, &res);
+	r = im->layout_fd < 0 ? -1 : extract_archive(fd, im->file, im->layout_fd, NULL, &res);
 	close(fd);
 	if (r < 0)
 		return -1;
@@ -167,7 +167,7 @@ static int import_layer(struct import *im, size_t i)
 	if (fd < 0)
 		return fail("%s: layer %s", im->file, blob->path);
 	dir_fd = make_tmp_dir(im, LAYER_TMP);
-	r = dir_fd < 0 ? -1 : extract_archive(fd, blob->path, dir_fd, EXTRACT_LAYER, &res);
+	r = dir_fd < 0 ? -1 : extract_archive(fd, blob->path, dir_fd, &oci_whiteouts, &res);
 	close(fd);
 	if (dir_fd >= 0)
 		close(dir_fd);

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/image_extract.h"
+#include "common/archive.h"
 #include "step05_cgroups/cgroupfs.h"
 #include "tests/fixtures.h"
 #include "tests/harness.h"
