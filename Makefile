@@ -108,7 +108,7 @@ $(foreach s,$(STEPS),$(eval $(call STEP_RULE,$(s))))
 TEST_OBJ := $(B)/tests/harness.o $(B)/tests/fixtures.o $(B)/step05_cgroups/cgroupfs.o
 TEST_LINK = $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(filter %.a,$^) \
 	$(TEST_LIBS) $(LDLIBS)
-$(B)/tests/test_process: $(B)/step02_uts_pid/uts_pid.o
+$(B)/tests/test_process: $(B)/step02_uts_pid/uts_pid.o $(B)/step01_chroot/exec.o
 $(B)/tests/test_netlink: $(B)/step04_net/netlink.o
 $(B)/tests/test_ipam: $(B)/step04_net/ipam.o
 $(B)/tests/test_image: $(B)/step06_rootfs/image_store.o $(B)/step06_rootfs/image_manifest.o \

@@ -14,8 +14,8 @@
 
 #include "common/cli.h"
 #include "common/die.h"
-#include "common/exec.h"
 #include "common/sync.h"
+#include "exec.h"
 #include "mount.h"
 #include "pid1.h"
 #include "uts_pid.h"

@@ -15,8 +15,8 @@
 
 #include "common/cli.h"
 #include "common/die.h"
-#include "common/exec.h"
 #include "common/sync.h"
+#include "exec.h"
 #include "mount.h"
 #include "net.h"
 #include "pid1.h"

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "common/die.h"
-#include "common/exec.h"
 #include "common/file.h"
 #include "common/sync.h"
+#include "step01_chroot/exec.h"
 #include "step02_uts_pid/uts_pid.h"
 #include "tests/harness.h"
 
