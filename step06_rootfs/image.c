@@ -126,7 +126,9 @@ static int find_layers_and_hold_them(struct image *img, const struct options *op
 
 	if (find_layers(opt, &info, lower, sizeof(lower)) < 0)
 		return -1;
-	snprintf(img->options, sizeof(img->options), "lowerdir=%s", lower);
+	if (snprintf(img->options, sizeof(img->options), "lowerdir=%s", lower) >=
+	    (int)sizeof(img->options))
+		return failx("image %s: too many layers for one overlay mount", opt->rootfs);
 	if (make_container_dirs(img, opt) < 0)
 		return -1;
 	/* While we hold this record, `image rm` and re-imports keep our layers. */
