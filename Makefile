@@ -75,7 +75,7 @@ DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-
 	zlib1g-dev libxml2-dev busybox-static iproute2 util-linux clang clang-format
 
 .SECONDARY:
-.PHONY: all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2
+.PHONY: FORCE all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2
 all: $(CONTAINERS)
 
 $(B)/%.o: %.c
