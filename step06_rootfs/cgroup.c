@@ -8,7 +8,7 @@
  * There are two versions of the files. cgroup v2 is one tree: a cgroup can
  * use a controller only if its parent lists it in cgroup.subtree_control.
  * cgroup v1 has one tree ("hierarchy") per controller, each with its own
- * file names. The machine tells us which at run time (common/cgroupfs.c).
+ * file names. The machine tells us which at run time (cgroupfs.c).
  *
  *   limit          v2 file              v1 file
  *   --memory       memory.max           memory.limit_in_bytes

@@ -3,7 +3,7 @@
  * `docker pull` fetches no operating system, only tar archives of files
  * (layers) and a little JSON saying how to stack them; the kernel is always
  * the host's. `container image import` unpacks the layers into a store
- * (common/image_store.c); here we stack them with overlayfs:
+ * (image_store.c); here we stack them with overlayfs:
  *
  *     lowerdir=L3:L2:L1   the image's layers, read-only, top layer first
  *     upperdir=U          this container's own layer: every write lands here

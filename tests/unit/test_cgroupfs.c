@@ -1,4 +1,4 @@
-/* test_cgroupfs.c - common/cgroupfs.c: detecting v1/v2/hybrid, resolving
+/* test_cgroupfs.c - step05_cgroups/cgroupfs.c: detecting v1/v2/hybrid, resolving
  * --cgroup-parent, directory chores on plain directories, counters, units. */
 #include <bsd/string.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* test_ipam.c - common/ipam.c: leases in a temporary directory. Distinct
+/* test_ipam.c - step04_net/ipam.c: leases in a temporary directory. Distinct
  * addresses, reserved ones refused, exhaustion, stale leases reclaimed, and
  * 20 processes leasing at once. */
 #include <arpa/inet.h>

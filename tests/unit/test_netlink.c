@@ -1,4 +1,4 @@
-/* test_netlink.c - common/netlink.c: request assembly (anyone), and
+/* test_netlink.c - step04_net/netlink.c: request assembly (anyone), and
  * request/ack against the kernel (root: in a network namespace of the test's
  * own, so the machine's network is never touched). */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* test_process.c - step02's clone_process, common/sync.c and common/exec.c: clone3 as fork, the
+/* test_process.c - step02's clone_process, common/sync.c and step01's exec.c: clone3 as fork, the
  * sync pipe in both directions of failure, exit codes as a shell shows them. */
 #include <errno.h>
 #include <limits.h>
