@@ -58,7 +58,7 @@ endif
 
 STEPS      := $(sort $(wildcard step0[1-6]_*))
 CONTAINERS := $(addsuffix /container,$(STEPS))
-IMAGE_SRC  := common/archive.c common/fast_hash.c
+IMAGE_SRC  := common/archive.c common/fast_extract.c
 COMMON_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out $(IMAGE_SRC),$(wildcard common/*.c)))
 IMAGE_OBJ  := $(patsubst %.c,$(B)/%.o,$(IMAGE_SRC))
 LIB        := $(B)/libkobako.a

@@ -8,10 +8,11 @@
  * Names that mean something else to the caller (an image layer's whiteouts,
  * step06_rootfs/whiteout.c) are handed back to it.
  *
- * Speed (docs/benchmarks.md): the bytes are hashed on a second core
- * (fast_hash.c, which a first reading can skip), the last entry's directory
- * stays open, and a regular file costs four syscalls: open, write, futimens,
- * close (chown and chmod only where they change something).
+ * Speed (docs/benchmarks.md) lives in fast_extract.c, which a first reading
+ * can skip: the bytes are hashed on a second core, the last entry's
+ * directory stays open, and chown/chmod run only where they change
+ * something, so a regular file costs four syscalls: open, write, futimens,
+ * close.
  *
  * man: openat2(2), mknodat(2), linkat(2), libarchive_read(3)
  */
@@ -32,20 +33,10 @@
 #include <unistd.h>
 
 #include "die.h"
-#include "fast_hash.h"
+#include "fast_extract.h"
 #include "path.h"
 
 #define PARENT_MODE 0755 /* directories the archive did not list */
-
-/* The directory the last entry went into, still open: archives list a
- * directory's files one after the other, so most entries reuse it instead
- * of resolving their parent again. */
-struct parent_cache {
-	bool valid;
-	int fd; /* O_PATH, or -1 */
-	gid_t gid; /* its group: a new file's, if the directory is set-group-ID */
-	char path[PATH_MAX];
-};
 
 struct unpack {
 	struct archive *a;
@@ -53,10 +44,8 @@ struct unpack {
 	int root;
 	const struct extract_special *special; /* or NULL */
 	bool as_root; /* geteuid() == 0: owners and device nodes */
-	uid_t uid; /* geteuid(), getegid(): the owner of a new file */
-	gid_t gid;
-	mode_t mask; /* what the kernel takes off a new file's mode */
-	struct parent_cache parent;
+	struct new_file_defaults defaults; /* what a new file gets without chown/chmod */
+	struct parent_cache parent; /* the last entry's directory, still open */
 	uint64_t bytes;
 };
 
@@ -117,30 +106,16 @@ static int open_parent(int root, const char *dir)
 }
 
 /* The directory parent (below the root) as an O_PATH fd, owned by the
- * cache: the last one is kept open for the entries that follow. */
+ * cache (fast_extract.c): the plain idea is open_parent(). */
 static int enter_parent(struct unpack *u, const char *parent)
 {
-	struct parent_cache *c = &u->parent;
-	struct stat st;
-
-	if (c->valid && strcmp(c->path, parent) == 0)
-		return c->fd;
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = open_parent(u->root, parent);
-	if (c->fd < 0 || fstat(c->fd, &st) < 0)
-		return c->valid = false, -1;
-	c->gid = st.st_gid;
-	c->valid = strlcpy(c->path, parent, sizeof(c->path)) < sizeof(c->path);
-	return c->fd;
+	return parent_cache_enter(&u->parent, u->root, parent, open_parent);
 }
 
-/* Something was removed: a cached directory may be gone, or a symlink on
- * its path replaced, so the next entry resolves its parent afresh, exactly
- * as without the cache. (The fd stays open for the entry in progress.) */
+/* Something was removed: the next entry resolves its parent afresh. */
 static void forget_parent(struct unpack *u)
 {
-	u->parent.valid = false;
+	parent_cache_forget(&u->parent);
 }
 
 /* Make room for a new entry called name: remove what is there, except a
@@ -182,24 +157,6 @@ static void entry_times(struct archive_entry *e, struct timespec times[2])
 	times[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
 }
 
-/* Would chown(2) change a new file's owner? It has our euid, and our egid
- * or, in a set-group-ID directory (or on a "grpid" mount), the directory's
- * group (inode(7)): where all of these are the entry's, no. */
-static bool owner_differs(const struct unpack *u, struct archive_entry *e)
-{
-	return archive_entry_uid(e) != u->uid || archive_entry_gid(e) != u->gid ||
-	       u->parent.gid != u->gid;
-}
-
-/* Would chmod(2) change it? It was created with the entry's permissions
- * (see open_new_file), less what the kernel took off (u->mask). */
-static bool mode_differs(const struct unpack *u, struct archive_entry *e)
-{
-	mode_t perm = archive_entry_perm(e);
-
-	return (perm & ACCESSPERMS & ~u->mask) != perm;
-}
-
 /* Owner, mode, xattrs and mtime of a regular file just written, on its open
  * fd (no path lookups: most of an archive is regular files). In that order:
  * chown(2) clears set-user-ID bits and file capabilities. chown and chmod
@@ -209,10 +166,12 @@ static int set_file_metadata(struct unpack *u, int fd, struct archive_entry *e)
 	struct timespec times[2];
 
 	entry_times(e, times);
-	if (u->as_root && owner_differs(u, e) &&
+	if (u->as_root &&
+	    chown_needed(&u->defaults, u->parent.gid, archive_entry_uid(e), archive_entry_gid(e)) &&
 	    fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) < 0)
 		return -1;
-	if (mode_differs(u, e) && fchmod(fd, archive_entry_perm(e)) < 0)
+	if (chmod_needed(&u->defaults, archive_entry_perm(e)) &&
+	    fchmod(fd, archive_entry_perm(e)) < 0)
 		return -1;
 	if (copy_xattrs(fd, e) < 0)
 		return -1;
@@ -430,22 +389,6 @@ static struct archive *open_reader(struct hashed_source *s)
 	return a;
 }
 
-/* The bits the kernel takes off a new file's mode: the umask, unless the
- * top directory has a default ACL, which then rules instead (acl(5)); then
- * "all", so every file gets its chmod. No directory below gets a default
- * ACL of its own: mkdir(2) inherits one only from a parent that has one,
- * and copy_xattrs never copies system.* attributes. */
-static mode_t creation_mask(int root)
-{
-	mode_t mask = umask(0);
-
-	umask(mask);
-	if (fgetxattr(root, "system.posix_acl_default", NULL, 0) < 0 &&
-	    (errno == ENODATA || errno == ENOTSUP))
-		return mask;
-	return ALLPERMS;
-}
-
 /* Read entries until the end; -1 after reporting the first problem. */
 static int unpack_all(struct unpack *u)
 {
@@ -483,14 +426,11 @@ int extract_archive(int fd, const char *label, int dir_fd, const struct extract_
 			   .root = dir_fd,
 			   .special = special,
 			   .as_root = geteuid() == 0,
-			   .uid = geteuid(),
-			   .gid = getegid(),
-			   .mask = creation_mask(dir_fd),
+			   .defaults = new_file_defaults(dir_fd),
 			   .parent.fd = -1};
 	r = unpack_all(&u);
 	archive_read_free(u.a);
-	if (u.parent.fd >= 0)
-		close(u.parent.fd);
+	parent_cache_close(&u.parent);
 	if (hashed_source_finish(&s, r == 0, result->digest) < 0)
 		r = fail("%s", label);
 	result->bytes = u.bytes;

@@ -35,7 +35,7 @@ struct extract_result {
 int extract_archive(int fd, const char *label, int dir_fd, const struct extract_special *special,
 		    struct extract_result *result);
 
-/* "sha256:<hex>" of len bytes at data, in fast_hash.c (nettle: SHA-NI / AVX code when the
+/* "sha256:<hex>" of len bytes at data, in fast_extract.c (nettle: SHA-NI / AVX code when the
  * CPU has it, 1.4 GB/s here against libmd's 0.2 GB/s). */
 void digest_data(const void *data, size_t len, char digest[DIGEST_LEN + 1]);
 

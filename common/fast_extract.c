@@ -1,15 +1,22 @@
-/* fast_hash.c - performance only, skip it on a first reading: an archive's
- * sha256, computed on a second core while archive.c unpacks it.
+/* fast_extract.c - performance only, skip it on a first reading: what makes
+ * archive.c unpack an image layer at least as fast as `tar -x`
+ * (docs/benchmarks.md). Each part replaces a plain idea that is one line:
  *
- * The plain idea is one line: sha256 over every byte of the file. Done in
- * line, hashing costs as much as unpacking (docs/benchmarks.md), so the
- * import would be slower than `tar -x`; here a ring of read buffers is
- * filled by the unpacking thread and emptied by a hasher thread, both in
- * order. nettle's SHA-256 uses the CPU's SHA instructions where it can.
+ *   the sha256 of the archive    hashed on a second core while archive.c
+ *                                unpacks (a ring of read buffers filled by
+ *                                one thread, emptied by the other, in order;
+ *                                nettle uses the CPU's SHA instructions)
+ *   opening each entry's parent  the last one stays open (archives list a
+ *                                directory's files one after the other)
+ *   chown and chmod every file   only where they change something
  *
- * man: pthread_cond_wait(3), archive_read_open(3), nettle manual "SHA2"
+ * man: pthread_cond_wait(3), archive_read_open(3), nettle manual "SHA2",
+ *      inode(7) (the group of a new file), acl(5)
  */
-#include "fast_hash.h"
+#include "fast_extract.h"
+
+#include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include <bsd/string.h>
 #include <errno.h>
@@ -125,4 +132,70 @@ ssize_t hashed_source_read(struct archive *a, void *data, const void **block)
 	if (n < 0)
 		archive_set_error(a, errno, "read: %s", strerror(errno));
 	return n;
+}
+
+/*** the last entry's directory, kept open ***/
+
+int parent_cache_enter(struct parent_cache *c, int root, const char *parent,
+		       int (*open_dir)(int root, const char *dir))
+{
+	struct stat st;
+
+	if (c->valid && strcmp(c->path, parent) == 0)
+		return c->fd;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = open_dir(root, parent);
+	if (c->fd < 0 || fstat(c->fd, &st) < 0)
+		return c->valid = false, -1;
+	c->gid = st.st_gid;
+	c->valid = strlcpy(c->path, parent, sizeof(c->path)) < sizeof(c->path);
+	return c->fd;
+}
+
+void parent_cache_forget(struct parent_cache *c)
+{
+	c->valid = false;
+}
+
+void parent_cache_close(struct parent_cache *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->valid = false;
+}
+
+/*** chown and chmod only where they change something ***/
+
+/* The bits the kernel takes off a new file's mode: the umask, unless the
+ * top directory has a default ACL, which then rules instead (acl(5)); then
+ * "all", so every file gets its chmod. No directory below gets a default
+ * ACL of its own: mkdir(2) inherits one only from a parent that has one,
+ * and copy_xattrs never copies system.* attributes. */
+static mode_t creation_mask(int root)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	if (fgetxattr(root, "system.posix_acl_default", NULL, 0) < 0 &&
+	    (errno == ENODATA || errno == ENOTSUP))
+		return mask;
+	return ALLPERMS;
+}
+
+struct new_file_defaults new_file_defaults(int root)
+{
+	return (struct new_file_defaults){
+	    .uid = geteuid(), .gid = getegid(), .mask = creation_mask(root)};
+}
+
+bool chown_needed(const struct new_file_defaults *d, gid_t dir_gid, uid_t uid, gid_t gid)
+{
+	return uid != d->uid || gid != d->gid || dir_gid != d->gid;
+}
+
+bool chmod_needed(const struct new_file_defaults *d, mode_t perm)
+{
+	return (perm & ACCESSPERMS & ~d->mask) != perm;
 }
