@@ -1,36 +1,56 @@
 # kobako - build, test and demo the six steps.  GNU make; no autotools.
 #
-#   make            build common/ (build/libkobako.a) and every stepNN_*/container
+#   make            build common/ (build/libkobako*.a) and every stepNN_*/container
 #   sudo make demo  the guided tour          sudo make check  all tests
 #   make rootfs     build/rootfs/busybox and build/images/busybox.tar
 #   make diffs      docs/diffs/stepNN.diff   make deps  install what is missing
 #   make SANITIZE=1 check   ASan + UBSan build of everything
+#   sudo make test-step05   one step's integration tests
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC       ?= cc
 PREFIX   ?= /usr/local
-PKGS     := libbsd libmd libarchive json-c nettle
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu17 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs libbsd json-c nettle libarchive 2>/dev/null) -lm
+# The flags kobako needs are added with `override`, so `make CFLAGS=-O0`
+# changes the optimisation and keeps them.
+override CPPFLAGS += -D_GNU_SOURCE -I.
+override CFLAGS   += -std=gnu17 -Wall -Wextra -Werror
+
+# Libraries, from pkg-config when a recipe needs them (`=`, not `:=`): on a
+# fresh machine `make demo` installs them first (make deps), and a value taken
+# while make read this file would be empty. Each package is asked alone, so a
+# missing one (json-c where only step01 is built) leaves the others' flags.
+#   build/libkobako.a        common/ plumbing: libc + libbsd, every step
+#   build/libkobako-image.a  archive and JSON reading: libarchive, json-c, nettle
+BASE_PKGS  := libbsd
+IMAGE_PKGS := libarchive json-c nettle
+pkg_cflags  = $(foreach p,$(1),$(shell pkg-config --cflags $(p) 2>/dev/null))
+pkg_libs    = $(foreach p,$(1),$(shell pkg-config $(2) --libs $(p) 2>/dev/null))
+# What each step links besides libkobako.a and libbsd (nothing, if not listed).
+step05_cgroups_LIBS    = -lm
+step06_rootfs_PKGS     = $(IMAGE_PKGS)
+step06_rootfs_LIBS     = -lm
+step06_rootfs_ARCHIVES = $(IMAGE_LIB)
 # The steps are linked statically: loading shared libraries costs about a
 # millisecond at every `container run` on a VM, and libarchive's pull in
 # libxml2, ICU and libstdc++ (docs/benchmarks.md). The sanitizers need the
 # shared C library, so SANITIZE=1 links dynamically.
 ifeq ($(SANITIZE),1)
 STEP_LDFLAGS :=
-STEP_LIBS    = $(LDLIBS)
+STATIC       :=
 else
 STEP_LDFLAGS := -static
-STEP_LIBS    = $(shell pkg-config --static --libs libbsd json-c nettle libarchive 2>/dev/null) -lm
+STATIC       := --static
 endif
-# libmd's SHA-256 checks nettle's in the tests
-TEST_LIBS = $(shell pkg-config --libs check libmd 2>/dev/null)
+# the libraries of step $(1), for its link line
+step_libs = $(call pkg_libs,$(BASE_PKGS) $($(1)_PKGS),$(STATIC)) $($(1)_LIBS)
+# libmd's SHA-256 checks nettle's in the tests; tests link everything, dynamically
+TEST_LIBS = $(call pkg_libs,check libmd $(BASE_PKGS) $(IMAGE_PKGS)) -lm
 ifeq ($(SANITIZE),1)
 # clone3(2) is used like fork(2) (no separate stack), so the sanitizers follow
 # the container's process until it execs the command, which is not ours.
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+override CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
 B       := build/sanitize
 else
 B       := build
@@ -38,8 +58,11 @@ endif
 
 STEPS      := $(sort $(wildcard step0[1-6]_*))
 CONTAINERS := $(addsuffix /container,$(STEPS))
-COMMON_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard common/*.c))
+IMAGE_SRC  := common/archive.c common/fast_extract.c
+COMMON_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out $(IMAGE_SRC),$(wildcard common/*.c)))
+IMAGE_OBJ  := $(patsubst %.c,$(B)/%.o,$(IMAGE_SRC))
 LIB        := $(B)/libkobako.a
+IMAGE_LIB  := $(B)/libkobako-image.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEG_TESTS:= $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/test_*.c))
 ROOTFS     := build/rootfs/busybox
@@ -56,40 +79,52 @@ DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-
 	procps curl patch nftables dnsmasq-base
 
 .SECONDARY:
-.PHONY: all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2 \
+.PHONY: FORCE all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2 \
 	check-fresh check-only demo-only bench-only
 all: $(CONTAINERS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+# only the image-reading objects and step06 need those libraries' headers
+$(IMAGE_OBJ): override CPPFLAGS += $(call pkg_cflags,$(IMAGE_PKGS))
+$(B)/step06_rootfs/%.o $(B)/tests/%: override CPPFLAGS += $(call pkg_cflags,$(IMAGE_PKGS))
 
 $(LIB): $(COMMON_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@; $(AR) rcs $@ $^
+$(IMAGE_LIB): $(IMAGE_OBJ)
+	rm -f $@; $(AR) rcs $@ $^
 
-# Each step is its own program: every .c in the folder plus libkobako.a.
+# Each step is its own program: every .c in the folder, plus the archives and
+# libraries it lists above, plus libkobako.a.
 # The binary is built in place; build/flavor relinks it when SANITIZE changes.
 FLAVOR := $(if $(filter 1,$(SANITIZE)),sanitize,plain)
 build/flavor: FORCE
 	@mkdir -p build; [ "$$(cat $@ 2>/dev/null)" = "$(FLAVOR)" ] || echo $(FLAVOR) > $@
 FORCE:
 define STEP_RULE
-$(1)/container: $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c)) $(LIB) build/flavor
-	$$(CC) $$(LDFLAGS) $$(STEP_LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(STEP_LIBS)
+$(1)/container: $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c)) $$($(1)_ARCHIVES) $(LIB) build/flavor
+	$$(CC) $$(LDFLAGS) $$(STEP_LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(call step_libs,$(1))
 endef
 $(foreach s,$(STEPS),$(eval $(call STEP_RULE,$(s))))
 
-TEST_OBJ := $(B)/tests/harness.o $(B)/tests/fixtures.o
-$(B)/tests/%: tests/unit/%.c $(TEST_OBJ) $(LIB)
+# A test links the harness, the step files whose mechanism it tests (listed
+# here), and both archives.
+TEST_OBJ := $(B)/tests/harness.o $(B)/tests/fixtures.o $(B)/step05_cgroups/cgroupfs.o
+TEST_LINK = $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(filter %.a,$^) \
+	$(TEST_LIBS) $(LDLIBS)
+$(B)/tests/test_process: $(B)/step02_uts_pid/uts_pid.o $(B)/step01_chroot/exec.o
+$(B)/tests/test_netlink: $(B)/step04_net/netlink.o
+$(B)/tests/test_ipam: $(B)/step04_net/ipam.o
+$(B)/tests/test_dns: $(B)/step04_net/dns.o
+$(B)/tests/test_image: $(B)/step06_rootfs/image_store.o $(B)/step06_rootfs/image_manifest.o \
+	$(B)/step06_rootfs/whiteout.o
+$(B)/tests/%: tests/unit/%.c $(TEST_OBJ) $(IMAGE_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
-# Unit tests of a step's mechanism link that step's file.
-$(B)/tests/test_dns: tests/unit/test_dns.c $(B)/step04_net/dns.o $(TEST_OBJ) $(LIB)
+	$(TEST_LINK)
+$(B)/tests/%: tests/integration/%.c $(TEST_OBJ) $(IMAGE_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
-$(B)/tests/%: tests/integration/%.c $(TEST_OBJ) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+	$(TEST_LINK)
 
 # ---- the default rootfs: busybox-static plus a few files, offline ----
 rootfs: $(ROOTFS)/.done build/images/busybox.tar
@@ -126,6 +161,9 @@ check-tutorial: all rootfs
 	B=$(B) sh tests/check-tutorial.sh
 check-unit: $(UNIT_TESTS)
 	sh tests/run-all.sh $(UNIT_TESTS)
+# One step's integration tests, e.g. `sudo make test-step05`.
+test-step%: all rootfs $(B)/tests/test_step%
+	B=$(B) TEST_SCOPE="$(TEST_SCOPE)" sh tests/run-all.sh $(B)/tests/test_step$*
 
 # Debian (another release than the host's) from debootstrap, run by step06.
 # Needs the Debian mirror; about 35 s; not part of `make check`.

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /* "64m", "1g", "512" -> bytes (expand_number(3), powers of 1024).
- * Rejects empty, negative, junk and overflow; 0 only if allow_zero.
+ * Rejects empty, negative, junk and overflow; accepts 0 (the caller decides).
  * Returns 0, or -1 with errno EINVAL or ERANGE. */
 int parse_size(const char *text, uint64_t *bytes);
 

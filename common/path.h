@@ -1,4 +1,4 @@
-/* path.h - build paths without overflowing, create directory chains. */
+/* path.h - plumbing: build paths without overflowing, create and remove directory trees. */
 #pragma once
 
 #include <stddef.h>
@@ -14,3 +14,8 @@ int mkdir_p(const char *path, mode_t mode);
 
 /* Is path an existing directory? */
 int is_directory(const char *path);
+
+/* rm -rf name (relative to dir_fd) without following symlinks, at any depth;
+ * a mount point below is an error (EBUSY). ENOENT is success. Returns 0 or
+ * -1 with errno. Changes the working directory while it runs. */
+int remove_tree(int dir_fd, const char *name);

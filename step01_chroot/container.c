@@ -15,7 +15,7 @@
 #include "chroot.h"
 #include "common/cli.h"
 #include "common/die.h"
-#include "common/exec.h"
+#include "exec.h"
 
 #define STEP 1
 

@@ -15,8 +15,8 @@
 #include "chroot.h"
 #include "common/cli.h"
 #include "common/die.h"
-#include "common/exec.h"
-#include "common/process.h"
+#include "common/sync.h"
+#include "exec.h"
 #include "pid1.h"
 #include "proc.h"
 #include "uts_pid.h"
@@ -31,7 +31,7 @@ struct container {
 /* The container's side: runs in the cloned child, never returns. */
 static void container_main(struct container *c)
 {
-	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	sync_wait_for_parent(&c->sync); /* until the parent says go */
 	setup_uts(c->opt.hostname); /* our own hostname */
 	mount_proc(c->opt.rootfs); /* a /proc that shows our PID namespace */
 	enter_rootfs(c->opt.rootfs); /* "/" is now ROOTFS */

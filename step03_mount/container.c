@@ -14,8 +14,8 @@
 
 #include "common/cli.h"
 #include "common/die.h"
-#include "common/exec.h"
-#include "common/process.h"
+#include "common/sync.h"
+#include "exec.h"
 #include "mount.h"
 #include "pid1.h"
 #include "uts_pid.h"
@@ -32,7 +32,7 @@ static void container_main(struct container *c)
 {
 	const struct options *opt = &c->opt;
 
-	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	sync_wait_for_parent(&c->sync); /* until the parent says go */
 	setup_uts(opt->hostname); /* our own hostname */
 	make_mounts_private(); /* no mount events to or from the host */
 	bind_rootfs(opt->rootfs); /* ROOTFS becomes a mount point */

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "common/die.h"
-#include "common/exec.h"
+#include "exec.h"
 
 static const int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 

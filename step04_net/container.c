@@ -15,8 +15,8 @@
 
 #include "common/cli.h"
 #include "common/die.h"
-#include "common/exec.h"
-#include "common/process.h"
+#include "common/sync.h"
+#include "exec.h"
 #include "mount.h"
 #include "net.h"
 #include "pid1.h"
@@ -35,7 +35,7 @@ static void container_main(struct container *c)
 {
 	const struct options *opt = &c->opt;
 
-	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	sync_wait_for_parent(&c->sync); /* until the parent says go */
 	setup_uts(opt->hostname); /* our own hostname */
 	net_inside(&c->net); /* lo, eth0, address, default route */
 	make_mounts_private(); /* no mount events to or from the host */

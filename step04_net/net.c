@@ -28,10 +28,10 @@
 #include <unistd.h>
 
 #include "common/die.h"
-#include "common/netlink.h"
 #include "common/path.h"
 #include "dns.h"
 #include "nat.h"
+#include "netlink.h"
 
 #define LEASE_DIR KOBAKO_RUN_DIR "/net" /* one lease file per subnet */
 #define RUN_DIR_MODE 0755

@@ -17,8 +17,8 @@
 #include "cgroup.h"
 #include "common/cli.h"
 #include "common/die.h"
-#include "common/exec.h"
-#include "common/process.h"
+#include "common/sync.h"
+#include "exec.h"
 #include "mount.h"
 #include "net.h"
 #include "pid1.h"
@@ -38,7 +38,7 @@ static void container_main(struct container *c)
 {
 	const struct options *opt = &c->opt;
 
-	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	sync_wait_for_parent(&c->sync); /* until the parent says go */
 	cgroup_enter_namespace(); /* our cgroup is "/" from here on */
 	setup_uts(opt->hostname); /* our own hostname */
 	net_inside(&c->net); /* lo, eth0, address, default route */
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	else if (sync_release_child(&c.sync) < 0) /* let it go on */
 		fail("release the container");
 	code = supervise(child); /* forward signals, wait */
-	code = cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
+	cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
 out:
 	if (cgroup_release(&c.cgroup) < 0) /* rmdir PARENT/<id> */
 		code = EXIT_RUNTIME;

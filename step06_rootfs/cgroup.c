@@ -8,7 +8,7 @@
  * There are two versions of the files. cgroup v2 is one tree: a cgroup can
  * use a controller only if its parent lists it in cgroup.subtree_control.
  * cgroup v1 has one tree ("hierarchy") per controller, each with its own
- * file names. The machine tells us which at run time (common/cgroupfs.c).
+ * file names. The machine tells us which at run time (cgroupfs.c).
  *
  *   limit          v2 file              v1 file
  *   --memory       memory.max           memory.limit_in_bytes
@@ -270,13 +270,13 @@ static void print_stats(const struct cgroup_usage *u)
 		cpu, pids);
 }
 
-int cgroup_report(struct cgroup *cg, int code)
+void cgroup_report(struct cgroup *cg, int code)
 {
 	struct cgroup_usage usage;
 	char limit[SIZE_TEXT] = "of a parent cgroup";
 
 	if (!cg->attached)
-		return code;
+		return;
 	/* The kernel counts its OOM kills per cgroup: v2 memory.events,
 	 * v1 memory.oom_control, each with a line "oom_kill N". */
 	cgroup_read_usage(&cg->fs, &usage);
@@ -289,7 +289,6 @@ int cgroup_report(struct cgroup *cg, int code)
 			(unsigned long long)usage.oom_kills, limit);
 	if (cg->opt->stats)
 		print_stats(&usage);
-	return code;
 }
 
 int cgroup_release(struct cgroup *cg)

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "common/cgroupfs.h"
+#include "cgroupfs.h"
 #include "common/cli.h"
 
 struct cgroup {
@@ -26,9 +26,9 @@ void cgroup_enter_namespace(void);
 /* Child, after pivot_root and /sys: the cgroup filesystem at /sys/fs/cgroup,
  * read-only (cgroup2 on v2; on v1 a tmpfs with one mount per hierarchy). */
 void mount_cgroupfs(const struct cgroup *cg);
-/* Parent, after the container ended: say so if the OOM killer struck, print
- * --stats; returns the exit code to use (the container's own). */
-int cgroup_report(struct cgroup *cg, int code);
+/* Parent, after the container ended with exit code code: say so if the OOM
+ * killer struck (and whether it killed the container itself), print --stats. */
+void cgroup_report(struct cgroup *cg, int code);
 /* Parent: remove the container's cgroup directories, on every path.
  * Idempotent; keeps errno. 0, or -1 with a message. */
 int cgroup_release(struct cgroup *cg);

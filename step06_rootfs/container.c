@@ -8,7 +8,7 @@
  * never changes; --keep leaves the upper layer behind to look at.
  *
  * man: mount(2) (overlay), Documentation/filesystems/overlayfs.rst;
- * image.c has the mechanism, common/image_*.c the import.
+ * image.c has the mechanism, image_store.c and image_manifest.c the import.
  */
 #include <bsd/unistd.h>
 #include <string.h>
@@ -17,8 +17,8 @@
 #include "cgroup.h"
 #include "common/cli.h"
 #include "common/die.h"
-#include "common/exec.h"
-#include "common/process.h"
+#include "common/sync.h"
+#include "exec.h"
 #include "image.h"
 #include "mount.h"
 #include "net.h"
@@ -39,17 +39,17 @@ struct container {
 static void container_main(struct container *c)
 {
 	const struct options *opt = &c->opt;
+	const char *root = c->image.rootfs; /* the overlay's mount point, not ROOTFS */
 
-	sync_wait_for_parent(&c->sync); /* the parent finished its side */
+	sync_wait_for_parent(&c->sync); /* until the parent says go */
 	cgroup_enter_namespace(); /* our cgroup is "/" from here on */
 	setup_uts(opt->hostname); /* our own hostname */
 	net_inside(&c->net); /* lo, eth0, address, default route */
 	make_mounts_private(); /* no mount events to or from the host */
-	mount_image(&c->image); /* layers + upper layer = ROOTFS */
-	bind_rootfs(opt->rootfs); /* ROOTFS becomes a mount point */
-	mount_volumes(opt->rootfs, opt->volumes, opt->n_volumes); /* -v */
-	mount_volumes(opt->rootfs, c->net.files, c->net.n_files); /* /etc/hosts, /etc/hostname */
-	pivot_into(opt->rootfs); /* "/" is now ROOTFS; the host's root is gone */
+	mount_image(&c->image); /* layers + upper layer = ROOT, a mount point */
+	mount_volumes(root, opt->volumes, opt->n_volumes); /* -v */
+	mount_volumes(root, c->net.files, c->net.n_files); /* /etc/hosts, /etc/hostname */
+	pivot_into(root); /* "/" is now ROOT; the host's root is gone */
 	mount_system_dirs(); /* /proc, /sys, /dev of our own */
 	mount_cgroupfs(&c->cgroup); /* /sys/fs/cgroup, read-only */
 	if (opt->read_only)
@@ -60,13 +60,12 @@ static void container_main(struct container *c)
 	exec_command(opt->command); /* the command as PID 1 */
 }
 
-int main(int argc, char **argv)
+/* container run: the story of steps 01-05, with an image as the root. */
+static int run_container(int argc, char **argv)
 {
 	struct container c = {0}; /* nothing held yet: each release below is safe */
 	int code = EXIT_RUNTIME;
 
-	if (argc >= 2 && strcmp(argv[1], "image") == 0)
-		return image_command(argc - 1, argv + 1); /* container image import|ls|rm */
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
 	require_root(); /* namespaces need CAP_SYS_ADMIN */
 	if (sync_open(&c.sync) < 0)
@@ -74,7 +73,6 @@ int main(int argc, char **argv)
 	block_forwarded_signals(); /* until supervise() takes them */
 	if (image_prepare(&c.image, &c.opt) < 0) /* find the layers, make upper/ */
 		goto out;
-	c.opt.rootfs = c.image.rootfs; /* ROOTFS is now the overlay's mount point */
 	if (net_prepare(&c.net, &c.opt) < 0) /* -p ports, an address, the bridge */
 		goto out;
 	if (cgroup_prepare(&c.cgroup, &c.opt) < 0) /* PARENT/<id> with the limits */
@@ -94,11 +92,18 @@ int main(int argc, char **argv)
 	else if (sync_release_child(&c.sync) < 0) /* let it go on */
 		fail("release the container");
 	code = supervise(child); /* forward signals, wait */
-	code = cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
+	cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
 out:
 	if (cgroup_release(&c.cgroup) < 0) /* rmdir PARENT/<id> */
 		code = EXIT_RUNTIME;
 	net_release(&c.net); /* proxy, veth, lease, files */
 	image_release(&c.image); /* drop the upper layer (or --keep it) */
 	return code;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "image") == 0)
+		return image_command(argc - 1, argv + 1); /* container image import|ls|rm */
+	return run_container(argc, argv); /* container run IMAGE|ROOTFS COMMAND... */
 }

@@ -3,7 +3,7 @@
  * `docker pull` fetches no operating system, only tar archives of files
  * (layers) and a little JSON saying how to stack them; the kernel is always
  * the host's. `container image import` unpacks the layers into a store
- * (common/image_store.c); here we stack them with overlayfs:
+ * (image_store.c); here we stack them with overlayfs:
  *
  *     lowerdir=L3:L2:L1   the image's layers, read-only, top layer first
  *     upperdir=U          this container's own layer: every write lands here
@@ -29,13 +29,12 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "common/archive.h"
 #include "common/cli.h"
 #include "common/die.h"
-#include "common/image_extract.h"
-#include "common/image_store.h"
 #include "common/path.h"
+#include "image_store.h"
 
-#define CONTAINERS_DIR "containers"
 #define UPPER_MODE 0755 /* the upper dir's mode is "/"'s mode in the container */
 
 /* Append dir to the colon-separated lowerdir list. */
@@ -127,7 +126,9 @@ static int find_layers_and_hold_them(struct image *img, const struct options *op
 
 	if (find_layers(opt, &info, lower, sizeof(lower)) < 0)
 		return -1;
-	snprintf(img->options, sizeof(img->options), "lowerdir=%s", lower);
+	if (snprintf(img->options, sizeof(img->options), "lowerdir=%s", lower) >=
+	    (int)sizeof(img->options))
+		return failx("image %s: too many layers for one overlay mount", opt->rootfs);
 	if (make_container_dirs(img, opt) < 0)
 		return -1;
 	/* While we hold this record, `image rm` and re-imports keep our layers. */

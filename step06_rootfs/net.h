@@ -9,8 +9,8 @@
 #include <sys/types.h>
 
 #include "common/cli.h"
-#include "common/ipam.h"
-#include "common/proxy.h"
+#include "ipam.h"
+#include "proxy.h"
 
 #define BRIDGE_NAME "kobako0" /* the host's bridge, shared by all containers */
 #define CONTAINER_IFNAME "eth0" /* the container's end of its veth pair */
@@ -19,7 +19,7 @@
 struct net {
 	enum net_mode mode; /* --net bridge|none|host */
 	char veth[IF_NAMESIZE]; /* host end of the veth pair: kb<short-id> */
-	bool veth_created; /* ours to delete */
+	bool veth_created; /* ours to unplug from the bridge at exit */
 	struct lease lease; /* the container's address (bridge) */
 	struct in_addr gateway; /* the bridge's address: first host of the subnet */
 	struct proxy proxy; /* -p listeners and the proxy process */
@@ -48,6 +48,7 @@ int net_attach(struct net *n, pid_t child);
  * up, and gets a default route via the gateway. Exits 125 on failure. */
 void net_inside(const struct net *n);
 
-/* Parent, at the end, on every path: stop the proxy, delete the veth,
- * release the lease, remove the files. Idempotent; the bridge stays. */
+/* Parent, at the end, on every path: stop the proxy, unplug the veth from
+ * the bridge (the kernel deletes the pair with the namespace), release the
+ * lease, remove the files. Idempotent; the bridge stays. */
 void net_release(struct net *n);

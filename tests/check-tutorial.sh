@@ -79,7 +79,7 @@ TUTORIAL_CGROUP=kobako-tutorial
 # cgroup_own_dirs: "MOUNT<TAB>ROOT<TAB>OWN" for every cgroup hierarchy mounted
 # (v1 and v2): where it is mounted, which cgroup its mount shows as its top,
 # and our own cgroup in it (from /proc/self/cgroup), as kobako's
-# common/cgroupfs.c finds them.
+# step05_cgroups/cgroupfs.c finds them.
 cgroup_own_dirs() {
 	awk 'NR == FNR { # /proc/self/cgroup: ID:CONTROLLERS:PATH
 		i = index($0, ":"); rest = substr($0, i + 1); j = index(rest, ":")

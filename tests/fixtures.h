@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "common/image_extract.h"
+#include "common/archive.h"
 
 #define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define OCI_CONFIG "application/vnd.oci.image.config.v1+json"

@@ -3,9 +3,9 @@
 
 #include <bsd/string.h>
 
-#include "common/cgroupfs.h"
 #include "common/file.h"
 #include "common/path.h"
+#include "step05_cgroups/cgroupfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -176,9 +176,18 @@ static void bring_loopback_up(void)
  * On v2 the no-internal-processes rule forbids handing controllers down from
  * a cgroup that holds processes, and the supervisor's own cgroup always holds
  * the supervisor. So we step into a leaf, OWN/harness, and give the
- * containers the absolute OWN/kobako-test. OWN must hold no other process:
+ * containers the absolute OWN/kobako-test-PID. OWN must hold no other process:
  * on systemd machines `make check` runs each test in a scope of its own. */
 static char v2_leaf[PATH_MAX]; /* OWN/harness on disk, once we moved there */
+
+const char *test_cgroup_parent(void)
+{
+	static char name[32];
+
+	if (!name[0])
+		snprintf(name, sizeof(name), "kobako-test-%d", getpid());
+	return name;
+}
 
 static void choose_cgroup_parent(void)
 {
@@ -282,4 +291,89 @@ int run_integration_suite(Suite *suite)
 	int status = run_suite(suite);
 	remove_test_cgroups();
 	return status;
+}
+
+void run_expect_125(struct run *r, const char *message, const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ck_assert_int_lt(n, sizeof(cmd));
+	char *before = mount_snapshot();
+	run(r, "%s", cmd);
+	assert_failed_cleanly(r, message);
+	char *after = mount_snapshot();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+
+static void vstart_bg(struct bg *b, const char *fmt, va_list ap)
+{
+	char cmd[4096] = "exec ";
+	int in[2], out[2];
+
+	int n = vsnprintf(cmd + 5, sizeof(cmd) - 5, fmt, ap);
+	ck_assert_int_lt(n, sizeof(cmd) - 5);
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	b->pid = fork(); /* "exec": b->pid is the command itself */
+	ck_assert_int_ge(b->pid, 0);
+	if (b->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		if (chdir(top()) < 0)
+			_exit(99);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(98);
+	}
+	close(in[0]);
+	close(out[1]);
+	b->in = in[1];
+	b->out = out[0];
+}
+
+void start_bg(struct bg *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vstart_bg(b, fmt, ap);
+	va_end(ap);
+}
+
+void start_until_up(struct bg *b, const char *up, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vstart_bg(b, fmt, ap);
+	va_end(ap);
+	ck_assert_str_eq(next_line(b), up);
+}
+
+const char *next_line(struct bg *b)
+{
+	size_t n = 0;
+
+	while (n < sizeof(b->line) - 1 && read(b->out, &b->line[n], 1) == 1)
+		if (b->line[n++] == '\n')
+			break;
+	b->line[n] = '\0';
+	return b->line;
+}
+
+int stop_bg(struct bg *b)
+{
+	int status;
+
+	close(b->in);
+	while (next_line(b)[0])
+		;
+	close(b->out);
+	ck_assert_int_eq(waitpid(b->pid, &status, 0), b->pid);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }

@@ -12,7 +12,10 @@
 #define OUTPUT_MAX 65536 /* bytes of stdout/stderr kept per command */
 /* Containers started by integration tests get their cgroups below this,
  * relative to the test's own cgroup (never at a hierarchy's root). */
-#define TEST_CGROUP_PARENT "kobako-test"
+#define TEST_CGROUP_PARENT test_cgroup_parent()
+/* "kobako-test-PID": one of its own for each test binary, so that two test
+ * runs on one machine (in one cgroup) never see each other's containers. */
+const char *test_cgroup_parent(void);
 
 struct run {
 	int code; /* exit code as a shell shows it (128+N if killed) */
@@ -48,6 +51,30 @@ char *slurp(const char *path);
 /* The failure kobako promises for bad input: exit 125, and on stderr exactly
  * one line that contains message (what failed, the value, the reason). */
 void assert_failed_cleanly(const struct run *r, const char *message);
+
+/* Run the printf-style shell command: it must fail cleanly
+ * (assert_failed_cleanly) and leave the mount table as it was. */
+void run_expect_125(struct run *r, const char *message, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A command in the background (sh -c "exec COMMAND", so pid is the command
+ * itself): its stdin and stdout are pipes to us. */
+struct bg {
+	pid_t pid;
+	int in, out;
+	char line[512]; /* the last line it printed */
+};
+/* Start the printf-style command in the background. */
+void start_bg(struct bg *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Start it and wait until it says it is up: its first line must be `up`
+ * ("ready\n"). No sleep: the container prints the line once it is ready. */
+void start_until_up(struct bg *b, const char *up, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Its next line ("" at EOF). */
+const char *next_line(struct bg *b);
+/* Close its stdin (a `read` in there returns), read to EOF, wait: its exit
+ * code as a shell shows it (128+N for signal N). */
+int stop_bg(struct bg *b);
 
 /* True if haystack contains needle; prints both on failure via ck_assert. */
 #define ck_assert_contains(haystack, needle)                                                       \

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/cgroupfs.h"
-#include "common/image_extract.h"
+#include "common/archive.h"
+#include "step05_cgroups/cgroupfs.h"
 #include "tests/fixtures.h"
 #include "tests/harness.h"
 
@@ -175,16 +175,17 @@ static void remove_cgroups_of(const char *id)
  * removed here. The container's id goes into id. */
 static void kill_supervisor_midway(const char *options, const char *script, char *id, size_t size)
 {
-	char up[160], containers[PATH_MAX];
+	char containers[PATH_MAX];
+	struct bg c;
 
-	snprintf(up, sizeof(up), "%s/up", work);
 	snprintf(containers, sizeof(containers), "%s/containers", store);
-	ck_assert_int_eq(mkfifo(up, 0600), 0);
-	run(&r,
-	    "exec 2>/dev/null; " BIN " run %s --net none --root %s -v %s:/sync busybox /bin/sh -c "
-	    "'%s; echo > /sync/up; exec sleep 1000' & c=$!; read x < %s; kill -KILL $c; wait $c",
-	    options, store, work, script, up);
-	ck_assert_int_eq(r.code, 128 + SIGKILL);
+	start_until_up(
+	    &c, "up\n",
+	    BIN " run %s --net none --root %s busybox /bin/sh -c '%s; echo up; exec sleep 1000' "
+		"2>/dev/null",
+	    options, store, script);
+	ck_assert_int_eq(kill(c.pid, SIGKILL), 0);
+	ck_assert_int_eq(stop_bg(&c), 128 + SIGKILL);
 	ck_assert_int_eq(entries(containers), 1); /* no cleanup ran */
 	run(&r, "ls %s", containers);
 	strlcpy(id, strtok(r.out, "\n"), size);

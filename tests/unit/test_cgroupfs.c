@@ -1,4 +1,4 @@
-/* test_cgroupfs.c - common/cgroupfs.c: detecting v1/v2/hybrid, resolving
+/* test_cgroupfs.c - step05_cgroups/cgroupfs.c: detecting v1/v2/hybrid, resolving
  * --cgroup-parent, directory chores on plain directories, counters, units. */
 #include <bsd/string.h>
 #include <errno.h>
@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/cgroupfs.h"
 #include "common/file.h"
 #include "common/path.h"
+#include "step05_cgroups/cgroupfs.h"
 #include "tests/harness.h"
 
 /* This CI machine: v1 controllers, systemd's name=systemd, an empty cgroup2. */

@@ -121,51 +121,90 @@ START_TEST(port_ranges_udp_dns)
 }
 END_TEST
 
-/* Each of these must exit 125 (Check's exit tests fork for us). */
-#define BAD(name, step, ...)                                                                       \
+/* Each of these must exit 125 (Check's exit tests fork for us) after one line
+ * on stderr that contains `message`. stderr goes to a temporary file; an
+ * atexit(3) handler reads it when parse_options exits and turns a missing or
+ * wrong message into exit 1, so the exit test fails. */
+static const char *bad_message;
+static FILE *bad_stderr;
+static int real_stderr = -1;
+
+static void check_bad_message(void)
+{
+	char text[1024] = "";
+
+	fflush(stderr);
+	rewind(bad_stderr);
+	size_t n = fread(text, 1, sizeof(text) - 1, bad_stderr);
+	text[n] = '\0';
+	if (strstr(text, bad_message) && strchr(text, '\n') == text + n - 1)
+		return;
+	dprintf(real_stderr, "expected one line with \"%s\", got \"%s\"\n", bad_message, text);
+	_exit(1);
+}
+
+static void expect_message(const char *message)
+{
+	bad_message = message;
+	bad_stderr = tmpfile();
+	real_stderr = dup(STDERR_FILENO);
+	ck_assert(bad_stderr && real_stderr >= 0);
+	ck_assert_int_ge(dup2(fileno(bad_stderr), STDERR_FILENO), 0);
+	ck_assert_int_eq(atexit(check_bad_message), 0);
+}
+
+#define BAD(name, step, message, ...)                                                              \
 	START_TEST(name)                                                                           \
 	{                                                                                          \
+		expect_message(message);                                                           \
 		PARSE(step, __VA_ARGS__);                                                          \
 	}                                                                                          \
 	END_TEST
-BAD(option_of_later_step, 2, "-v", "/tmp:/x")
-BAD(unknown_option, 6, "--bogus")
-BAD(missing_value, 6, "--memory")
-BAD(hostname_underscore, 2, "--hostname", "a_b")
-BAD(hostname_too_long, 2, "--hostname",
+BAD(option_of_later_step, 2, "--volume: not in this step (it comes with step03_mount)", "-v",
+    "/tmp:/x")
+BAD(unknown_option, 6, "--bogus: unknown option (see --help)", "--bogus")
+BAD(missing_value, 6, "--memory /tmp: not a positive size", "--memory")
+BAD(hostname_underscore, 2, "--hostname 'a_b': only letters, digits and '-' are allowed",
+    "--hostname", "a_b")
+BAD(hostname_too_long, 2, "': must be 1 to 64 characters", "--hostname",
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
-BAD(volume_relative, 3, "-v", "tmp:/x")
-BAD(volume_missing_host, 3, "-v", "/no/such:/x")
-BAD(volume_bad_mode, 3, "-v", "/tmp:/x:rx")
-BAD(net_unknown, 4, "--net", "overlay")
-BAD(subnet_host_bits, 4, "--subnet", "10.0.0.1/24")
-BAD(ip_outside_subnet, 4, "--ip", "10.214.0.5")
-BAD(port_zero, 4, "-p", "0:80")
-BAD(port_junk, 4, "-p", "80")
-BAD(port_udp, 4, "-p", "80:80/udp")
-BAD(port_sctp, 4, "-p", "0.0.0.0:80:80/sctp")
-BAD(port_ranges_unequal, 4, "-p", "8000-8010:8000-8009")
-BAD(port_range_backwards, 4, "-p", "8010-8000:8010-8000")
-BAD(port_range_too_many, 4, "-p", "1000-1100:1000-1100")
-BAD(dns_not_ipv4, 4, "--dns", "dns.google")
-BAD(dns_four, 4, "--dns", "1.1.1.1", "--dns", "1.1.1.2", "--dns", "1.1.1.3", "--dns", "1.1.1.4")
-BAD(dns_search_junk, 4, "--dns-search", "a b")
-BAD(add_host_no_colon, 4, "--add-host", "db.test")
-BAD(add_host_bad_addr, 4, "--add-host", "db.test:10.0.0")
-BAD(dns_with_net_host, 4, "--net", "host", "--dns", "1.1.1.1")
-BAD(port_with_net_none, 4, "--net", "none", "-p", "80:80")
-BAD(memory_junk, 5, "--memory", "abc")
-BAD(memory_negative, 5, "--memory", "-5m")
-BAD(memory_zero, 5, "--memory", "0")
-BAD(memory_huge, 5, "--memory", "99999999999999g")
-BAD(swap_below_memory, 5, "--memory", "64m", "--memory-swap", "32m")
-BAD(cpus_zero, 5, "--cpus", "0")
-BAD(cpus_negative, 5, "--cpus", "-1")
-BAD(cpus_exponent, 5, "--cpus", "1e9")
-BAD(cpus_too_many, 5, "--cpus", "100000")
-BAD(pids_zero, 5, "--pids-limit", "0")
-BAD(shares_one, 5, "--cpu-shares", "1")
-BAD(cgroup_parent_dotdot, 5, "--cgroup-parent", "../x")
+BAD(volume_relative, 3, "-v tmp:/x: both paths must be absolute", "-v", "tmp:/x")
+BAD(volume_missing_host, 3, "-v /no/such:/x: /no/such: No such file or directory", "-v",
+    "/no/such:/x")
+BAD(volume_bad_mode, 3, "-v /tmp:/x:rx: unknown mode 'rx' (use ro or rw)", "-v", "/tmp:/x:rx")
+BAD(net_unknown, 4, "--net overlay: expected bridge, none or host", "--net", "overlay")
+BAD(subnet_host_bits, 4, "--subnet 10.0.0.1/24: expected a network like", "--subnet", "10.0.0.1/24")
+BAD(ip_outside_subnet, 4, "--ip 10.214.0.5: not in the subnet 10.213.0.0/24", "--ip", "10.214.0.5")
+BAD(port_zero, 4, "-p 0:80: '0' is not a port (1-65535)", "-p", "0:80")
+BAD(port_junk, 4, "-p 80: expected [ADDR:]HOSTPORT:CONTAINERPORT", "-p", "80")
+BAD(port_with_net_none, 4, "-p and --ip need --net bridge", "--net", "none", "-p", "80:80")
+BAD(memory_junk, 5, "--memory abc: not a positive size", "--memory", "abc")
+BAD(memory_negative, 5, "--memory -5m: not a positive size", "--memory", "-5m")
+BAD(memory_zero, 5, "--memory 0: not a positive size", "--memory", "0")
+BAD(memory_huge, 5, "--memory 99999999999999g: too large", "--memory", "99999999999999g")
+BAD(swap_below_memory, 5, "--memory-swap must be at least --memory", "--memory", "64m",
+    "--memory-swap", "32m")
+BAD(cpus_zero, 5, "--cpus 0: must be a number from 0.01 to", "--cpus", "0")
+BAD(cpus_negative, 5, "--cpus -1: must be a number from 0.01 to", "--cpus", "-1")
+BAD(cpus_exponent, 5, "--cpus 1e9: must be a number from 0.01 to", "--cpus", "1e9")
+BAD(cpus_too_many, 5, "--cpus 100000: must be a number from 0.01 to", "--cpus", "100000")
+BAD(pids_zero, 5, "--pids-limit 0: must be an integer from 1 to 4194304", "--pids-limit", "0")
+BAD(shares_one, 5, "--cpu-shares 1: must be an integer from 2 to 262144", "--cpu-shares", "1")
+BAD(cgroup_parent_dotdot, 5, "--cgroup-parent ../x: must not contain '..'", "--cgroup-parent",
+    "../x")
+BAD(port_udp, 4, "UDP is published by DNAT only", "-p", "80:80/udp")
+BAD(port_sctp, 4, "unknown protocol 'sctp' (tcp or udp)", "-p", "0.0.0.0:80:80/sctp")
+BAD(port_ranges_unequal, 4, "the two ranges differ in length", "-p", "8000-8010:8000-8009")
+BAD(port_range_backwards, 4, "range 8010-8000 goes backwards", "-p", "8010-8000:8010-8000")
+BAD(port_range_too_many, 4, "at most 64 published ports", "-p", "1000-1100:1000-1100")
+BAD(dns_not_ipv4, 4, "--dns dns.google: not an IPv4 address", "--dns", "dns.google")
+BAD(dns_four, 4, "--dns 1.1.1.4: at most 3 nameservers", "--dns", "1.1.1.1", "--dns", "1.1.1.2",
+    "--dns", "1.1.1.3", "--dns", "1.1.1.4")
+BAD(dns_search_junk, 4, "--dns-search a b: not a domain name", "--dns-search", "a b")
+BAD(add_host_no_colon, 4, "--add-host db.test: expected NAME:ADDR", "--add-host", "db.test")
+BAD(add_host_bad_addr, 4, "'10.0.0' is not an IPv4 address", "--add-host", "db.test:10.0.0")
+BAD(dns_with_net_host, 4, "--dns, --dns-search and --add-host need --net bridge", "--net", "host",
+    "--dns", "1.1.1.1")
 
 int main(void)
 {

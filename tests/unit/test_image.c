@@ -1,4 +1,4 @@
-/* test_image.c - common/image_*.c: importing rootfs tarballs, docker save
+/* test_image.c - step06_rootfs/image_store.c, image_manifest.c, whiteout.c and common/archive.c: importing rootfs tarballs, docker save
  * archives and OCI layouts into a store; digests, whiteouts, and hostile
  * archives. Needs root (owners, device nodes, trusted.* xattrs). */
 #include <archive.h>
@@ -20,8 +20,8 @@
 
 #include <sha256.h>
 
-#include "common/image_store.h"
 #include "common/path.h"
+#include "step06_rootfs/image_store.h"
 #include "tests/fixtures.h"
 #include "tests/harness.h"
 

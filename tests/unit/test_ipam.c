@@ -1,4 +1,4 @@
-/* test_ipam.c - common/ipam.c: leases in a temporary directory. Distinct
+/* test_ipam.c - step04_net/ipam.c: leases in a temporary directory. Distinct
  * addresses, reserved ones refused, exhaustion, stale leases reclaimed, and
  * 20 processes leasing at once. */
 #include <arpa/inet.h>
@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/ipam.h"
+#include "step04_net/ipam.h"
 #include "tests/harness.h"
 
 static char dir[] = "/tmp/test_ipam.XXXXXX";

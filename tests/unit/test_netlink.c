@@ -1,4 +1,4 @@
-/* test_netlink.c - common/netlink.c: request assembly (anyone), and
+/* test_netlink.c - step04_net/netlink.c: request assembly (anyone), and
  * request/ack against the kernel (root: in a network namespace of the test's
  * own, so the machine's network is never touched). */
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "common/netlink.h"
+#include "step04_net/netlink.h"
 #include "tests/harness.h"
 
 /* The attributes that follow a struct ifinfomsg. */

@@ -1,16 +1,20 @@
-/* test_process.c - common/process.c and common/exec.c: clone3 as fork, the
+/* test_process.c - step02's clone_process, common/sync.c and step01's exec.c: clone3 as fork, the
  * sync pipe in both directions of failure, exit codes as a shell shows them. */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/die.h"
-#include "common/exec.h"
-#include "common/process.h"
+#include "common/file.h"
+#include "common/sync.h"
+#include "step01_chroot/exec.h"
+#include "step02_uts_pid/uts_pid.h"
 #include "tests/harness.h"
 
 START_TEST(clone_without_namespaces_is_fork)
@@ -26,6 +30,28 @@ START_TEST(clone_without_namespaces_is_fork)
 }
 END_TEST
 
+/* Wait until pid sleeps in a pipe read (its /proc wchan), up to 5 s. While
+ * waiting, fail at once if it went on instead: wrote to `order` or exited. */
+static void wait_until_blocked_on_pipe(pid_t pid, int order)
+{
+	const struct timespec ms = {0, 1000000};
+	char path[64], wchan[64];
+	struct pollfd p = {.fd = order, .events = POLLIN};
+	siginfo_t ended;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	for (int i = 0; i < 5000; i++) {
+		ck_assert_msg(poll(&p, 1, 0) == 0, "the child went on before the release");
+		ended.si_pid = 0;
+		ck_assert_int_eq(waitid(P_PID, pid, &ended, WEXITED | WNOHANG | WNOWAIT), 0);
+		ck_assert_msg(ended.si_pid == 0, "the child ended before the release");
+		if (read_file(path, wchan, sizeof(wchan)) > 0 && strstr(wchan, "pipe_read"))
+			return;
+		nanosleep(&ms, NULL);
+	}
+	ck_abort_msg("the child never blocked on the sync pipe (wchan %s)", wchan);
+}
+
 START_TEST(child_waits_for_release)
 {
 	struct sync_pipe sync;
@@ -36,15 +62,17 @@ START_TEST(child_waits_for_release)
 	pid_t pid = fork();
 	if (pid == 0) {
 		sync_wait_for_parent(&sync);
-		(void)!write(order[1], "c", 1); /* after the parent's "p" */
+		(void)!write(order[1], "c", 1); /* only after the release */
 		_exit(0);
 	}
-	(void)!write(order[1], "p", 1);
+	/* The child must be asleep on the sync pipe, with nothing written,
+	 * until we release it: checked, not left to the scheduler. */
+	wait_until_blocked_on_pipe(pid, order[0]);
 	ck_assert_int_eq(sync_release_child(&sync), 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	char seen[3] = "";
-	ck_assert_int_eq(read(order[0], seen, 2), 2);
-	ck_assert_str_eq(seen, "pc");
+	char seen[2] = "";
+	ck_assert_int_eq(read(order[0], seen, 1), 1);
+	ck_assert_str_eq(seen, "c");
 	ck_assert_int_eq(exit_code_of(status), 0);
 }
 END_TEST

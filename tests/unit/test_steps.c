@@ -109,13 +109,25 @@ START_TEST(diffs_are_current)
 }
 END_TEST
 
+/* .clang-format was written for clang-format 14 (Debian 12); another major
+ * version formats some constructs differently, so it would flip this test. */
+#define CLANG_FORMAT_MAJOR "14"
+
 START_TEST(c_files_are_formatted)
 {
 	/* .clang-format is applied to every C file (make format), so step
 	 * diffs never carry whitespace noise. */
-	run(&r, "clang-format --style=file --dry-run -Werror common/*.[ch] step0*/*.[ch] "
-		"tests/*.[ch] tests/*/*.[ch] 2>&1 | grep -m 5 'error:'");
-	ck_assert_msg(r.code == 1, "not formatted (run `make format`):\n%s", r.out);
+	run(&r, "clang-format --version");
+	ck_assert_msg(r.code == 0, "clang-format is missing (apt install clang-format)");
+	if (!strstr(r.out, "version " CLANG_FORMAT_MAJOR ".")) {
+		fprintf(stderr, "c_files_are_formatted: not checked: %s is not version %s\n",
+			strtok(r.out, "\n"), CLANG_FORMAT_MAJOR);
+		return;
+	}
+	run(&r, "out=$(clang-format --style=file --dry-run -Werror common/*.[ch] step0*/*.[ch] "
+		"tests/*.[ch] tests/*/*.[ch] 2>&1); rc=$?; printf '%%s\\n' \"$out\" | head -n 20; "
+		"exit $rc");
+	ck_assert_msg(r.code == 0, "not formatted (run `make format`):\n%s", r.out);
 }
 END_TEST
 

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "die.h"
+#include "common/die.h"
 
 #define NL_ACK_MAX 4096 /* bytes: an ack (NETLINK_CAP_ACK: no echoed request) */
 

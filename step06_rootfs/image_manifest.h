@@ -7,14 +7,14 @@
  *   docker save        manifest.json, <config>.json, <layer>.tar
  *
  * Nothing is trusted: every blob is named by a sha256 digest that is checked,
- * every path is opened inside the directory (open_in_root).
+ * every path is opened inside the directory (open_beneath).
  */
 #pragma once
 
 #include <limits.h>
 #include <stddef.h>
 
-#include "image_extract.h"
+#include "common/archive.h"
 
 #define IMAGE_MAX_LAYERS 64 /* overlayfs stacks up to 500; images have ~5-30 */
 #define IMAGE_REF_MAX 256 /* "registry/name:tag" */

@@ -1,25 +1,22 @@
-/* image_extract.c - unpack a tar archive into a directory, safely.
+/* archive.c - plumbing: unpack a tar archive into a directory, safely.
  *
  * We do not use archive_write_disk(3): it resolves names from the process's
  * cwd, and we want the kernel to do the containment. Each entry is split into
  * PARENT/NAME; PARENT is opened with openat2(2) RESOLVE_IN_ROOT (a symlink to
  * "/" or "../.." ends at the layer's top, never above), and NAME is created
  * with *at() calls that never follow a final symlink (O_NOFOLLOW, O_EXCL).
+ * Names that mean something else to the caller (an image layer's whiteouts,
+ * step06_rootfs/whiteout.c) are handed back to it.
  *
- * OCI whiteouts (image-spec layer.md): ".wh.NAME" deletes NAME from the layers
- * below, ".wh..wh..opq" hides everything below in its directory. In a layer we
- * store them the way overlayfs reads them (a 0/0 character device, and the
- * xattr trusted.overlay.opaque=y), so layers stack at mount time and each one
- * is stored once, shared by every image that has it.
+ * Speed (docs/benchmarks.md) lives in fast_extract.c, which a first reading
+ * can skip: the bytes are hashed on a second core, the last entry's
+ * directory stays open, and chown/chmod run only where they change
+ * something, so a regular file costs four syscalls: open, write, futimens,
+ * close.
  *
- * Speed (docs/benchmarks.md): the layer's sha256 is computed by a second
- * thread with nettle (SHA-NI), the last entry's directory stays open, and a
- * regular file costs four syscalls: open, write, futimens, close.
- *
- * man: openat2(2), mknodat(2), linkat(2), setxattr(2), libarchive_read(3),
- *      pthread_cond_wait(3), nettle manual "SHA2"
+ * man: openat2(2), mknodat(2), linkat(2), libarchive_read(3)
  */
-#include "image_extract.h"
+#include "archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -27,93 +24,32 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fts.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <nettle/sha2.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "die.h"
+#include "fast_extract.h"
+#include "path.h"
 
-#define READ_BLOCK (512 * 1024) /* bytes handed to libarchive per read */
-#define SOURCE_BUFFERS 4 /* read blocks in flight, waiting to be hashed */
 #define PARENT_MODE 0755 /* directories the archive did not list */
-#define WHITEOUT ".wh."
-#define OPAQUE ".wh..wh..opq"
-#define OPAQUE_XATTR "trusted.overlay.opaque"
-
-/* The raw archive bytes pass through here, so the digest covers exactly
- * what libarchive read. They are hashed by a second thread, on the other
- * core, while this one creates files: a ring of buffers that the reader
- * fills and the hasher empties, both in order. A buffer is refilled only
- * once it is hashed; libarchive only uses the block it got last
- * (archive_read_open(3)), so with two buffers or more it never waits on us. */
-struct source {
-	int fd;
-	struct sha256_ctx sha; /* the hasher's only, until it is joined */
-	pthread_t hasher;
-	pthread_mutex_t lock;
-	pthread_cond_t moved; /* filled, hashed or done changed */
-	unsigned long filled, hashed; /* buffers so far: hashed <= filled <= hashed + N */
-	bool done; /* nothing more will be filled */
-	size_t len[SOURCE_BUFFERS];
-	unsigned char buf[SOURCE_BUFFERS][READ_BLOCK];
-};
-
-/* The directory the last entry went into, still open: archives list a
- * directory's files one after the other, so most entries reuse it instead
- * of resolving their parent again. */
-struct parent_cache {
-	bool valid;
-	int fd; /* O_PATH, or -1 */
-	gid_t gid; /* its group: a new file's, if the directory is set-group-ID */
-	char path[PATH_MAX];
-};
 
 struct unpack {
 	struct archive *a;
 	const char *label;
 	int root;
-	enum extract_mode mode;
+	const struct extract_special *special; /* or NULL */
 	bool as_root; /* geteuid() == 0: owners and device nodes */
-	uid_t uid; /* geteuid(), getegid(): the owner of a new file */
-	gid_t gid;
-	mode_t mask; /* what the kernel takes off a new file's mode */
-	struct parent_cache parent;
+	struct new_file_defaults defaults; /* what a new file gets without chown/chmod */
+	struct parent_cache parent; /* the last entry's directory, still open */
 	uint64_t bytes;
 };
 
-/* "sha256:<hex>" of what sha has seen (and sha starts over). */
-static void digest_finish(struct sha256_ctx *sha, char out[DIGEST_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	uint8_t raw[SHA256_DIGEST_SIZE];
-
-	sha256_digest(sha, sizeof(raw), raw);
-	strlcpy(out, "sha256:", DIGEST_LEN + 1);
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		out[7 + 2 * i] = hex[raw[i] >> 4];
-		out[7 + 2 * i + 1] = hex[raw[i] & 0xf];
-	}
-	out[DIGEST_LEN] = '\0';
-}
-
-void digest_data(const void *data, size_t len, char digest[DIGEST_LEN + 1])
-{
-	struct sha256_ctx sha;
-
-	sha256_init(&sha);
-	sha256_update(&sha, len, data);
-	digest_finish(&sha, digest);
-}
-
-int open_in_root(int root, const char *path, int flags)
+int open_beneath(int root, const char *path, int flags)
 {
 	struct open_how how = {
 	    .flags = flags | O_CLOEXEC,
@@ -121,99 +57,6 @@ int open_in_root(int root, const char *path, int flags)
 	};
 
 	return syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof(how));
-}
-
-/*** the archive's bytes, hashed on the side ***/
-
-/* The hasher thread: hash each filled buffer in turn until done. */
-static void *hash_buffers(void *data)
-{
-	struct source *s = data;
-
-	pthread_mutex_lock(&s->lock);
-	for (;;) {
-		while (s->hashed == s->filled && !s->done)
-			pthread_cond_wait(&s->moved, &s->lock);
-		if (s->hashed == s->filled)
-			break; /* done, and all hashed */
-		size_t i = s->hashed % SOURCE_BUFFERS;
-		pthread_mutex_unlock(&s->lock); /* the reader won't touch buffer i */
-		sha256_update(&s->sha, s->len[i], s->buf[i]);
-		pthread_mutex_lock(&s->lock);
-		s->hashed++;
-		pthread_cond_broadcast(&s->moved);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
-}
-
-/* Start hashing what will be read from fd. Returns 0 or -1 with errno. */
-static int source_start(struct source *s, int fd)
-{
-	s->fd = fd;
-	s->filled = s->hashed = 0;
-	s->done = false;
-	sha256_init(&s->sha);
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->moved, NULL);
-	errno = pthread_create(&s->hasher, NULL, hash_buffers, s);
-	return errno ? -1 : 0;
-}
-
-/* Read the next block into the ring (once its buffer is hashed) and queue
- * it for hashing. Returns its length, 0 at the end, -1 with errno. */
-static ssize_t source_fill(struct source *s, const void **block)
-{
-	ssize_t n;
-	size_t i;
-
-	pthread_mutex_lock(&s->lock);
-	while (s->filled - s->hashed == SOURCE_BUFFERS)
-		pthread_cond_wait(&s->moved, &s->lock);
-	i = s->filled % SOURCE_BUFFERS;
-	pthread_mutex_unlock(&s->lock);
-	do
-		n = read(s->fd, s->buf[i], READ_BLOCK);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n;
-	pthread_mutex_lock(&s->lock);
-	s->len[i] = n;
-	s->filled++;
-	pthread_cond_broadcast(&s->moved);
-	pthread_mutex_unlock(&s->lock);
-	*block = s->buf[i];
-	return n;
-}
-
-/* Hash the rest of the file (libarchive may stop before the tar padding),
- * wait for the hasher, write the digest. Always stops the thread. */
-static int source_finish(struct source *s, bool read_rest, char digest[DIGEST_LEN + 1])
-{
-	const void *block;
-	ssize_t n = 0;
-
-	while (read_rest && (n = source_fill(s, &block)) > 0)
-		;
-	pthread_mutex_lock(&s->lock);
-	s->done = true;
-	pthread_cond_broadcast(&s->moved);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->hasher, NULL);
-	pthread_cond_destroy(&s->moved);
-	pthread_mutex_destroy(&s->lock);
-	digest_finish(&s->sha, digest);
-	return n < 0 ? -1 : 0;
-}
-
-/* libarchive's read callback. */
-static ssize_t source_read(struct archive *a, void *data, const void **block)
-{
-	ssize_t n = source_fill(data, block);
-
-	if (n < 0)
-		archive_set_error(a, errno, "read: %s", strerror(errno));
-	return n;
 }
 
 /*** unpacking ***/
@@ -243,7 +86,7 @@ static int clean_path(const char *in, char *out, size_t size)
 static int open_parent(int root, const char *dir)
 {
 	char up[PATH_MAX], *name;
-	int fd = open_in_root(root, dir, O_PATH | O_DIRECTORY), up_fd;
+	int fd = open_beneath(root, dir, O_PATH | O_DIRECTORY), up_fd;
 
 	if (fd >= 0 || errno != ENOENT || !*dir)
 		return fd;
@@ -259,34 +102,20 @@ static int open_parent(int root, const char *dir)
 		return -1;
 	}
 	close(up_fd);
-	return open_in_root(root, dir, O_PATH | O_DIRECTORY);
+	return open_beneath(root, dir, O_PATH | O_DIRECTORY);
 }
 
 /* The directory parent (below the root) as an O_PATH fd, owned by the
- * cache: the last one is kept open for the entries that follow. */
+ * cache (fast_extract.c): the plain idea is open_parent(). */
 static int enter_parent(struct unpack *u, const char *parent)
 {
-	struct parent_cache *c = &u->parent;
-	struct stat st;
-
-	if (c->valid && strcmp(c->path, parent) == 0)
-		return c->fd;
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = open_parent(u->root, parent);
-	if (c->fd < 0 || fstat(c->fd, &st) < 0)
-		return c->valid = false, -1;
-	c->gid = st.st_gid;
-	c->valid = strlcpy(c->path, parent, sizeof(c->path)) < sizeof(c->path);
-	return c->fd;
+	return parent_cache_enter(&u->parent, u->root, parent, open_parent);
 }
 
-/* Something was removed: a cached directory may be gone, or a symlink on
- * its path replaced, so the next entry resolves its parent afresh, exactly
- * as without the cache. (The fd stays open for the entry in progress.) */
+/* Something was removed: the next entry resolves its parent afresh. */
 static void forget_parent(struct unpack *u)
 {
-	u->parent.valid = false;
+	parent_cache_forget(&u->parent);
 }
 
 /* Make room for a new entry called name: remove what is there, except a
@@ -328,24 +157,6 @@ static void entry_times(struct archive_entry *e, struct timespec times[2])
 	times[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
 }
 
-/* Would chown(2) change a new file's owner? It has our euid, and our egid
- * or, in a set-group-ID directory (or on a "grpid" mount), the directory's
- * group (inode(7)): where all of these are the entry's, no. */
-static bool owner_differs(const struct unpack *u, struct archive_entry *e)
-{
-	return archive_entry_uid(e) != u->uid || archive_entry_gid(e) != u->gid ||
-	       u->parent.gid != u->gid;
-}
-
-/* Would chmod(2) change it? It was created with the entry's permissions
- * (see open_new_file), less what the kernel took off (u->mask). */
-static bool mode_differs(const struct unpack *u, struct archive_entry *e)
-{
-	mode_t perm = archive_entry_perm(e);
-
-	return (perm & ACCESSPERMS & ~u->mask) != perm;
-}
-
 /* Owner, mode, xattrs and mtime of a regular file just written, on its open
  * fd (no path lookups: most of an archive is regular files). In that order:
  * chown(2) clears set-user-ID bits and file capabilities. chown and chmod
@@ -355,10 +166,12 @@ static int set_file_metadata(struct unpack *u, int fd, struct archive_entry *e)
 	struct timespec times[2];
 
 	entry_times(e, times);
-	if (u->as_root && owner_differs(u, e) &&
+	if (u->as_root &&
+	    chown_needed(&u->defaults, u->parent.gid, archive_entry_uid(e), archive_entry_gid(e)) &&
 	    fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) < 0)
 		return -1;
-	if (mode_differs(u, e) && fchmod(fd, archive_entry_perm(e)) < 0)
+	if (chmod_needed(&u->defaults, archive_entry_perm(e)) &&
+	    fchmod(fd, archive_entry_perm(e)) < 0)
 		return -1;
 	if (copy_xattrs(fd, e) < 0)
 		return -1;
@@ -403,7 +216,7 @@ static int create_hardlink(struct unpack *u, int dir_fd, const char *name, const
 
 	if (clean_path(target, clean, sizeof(clean)) < 0)
 		return -1;
-	fd = open_in_root(u->root, clean, O_PATH | O_NOFOLLOW);
+	fd = open_beneath(u->root, clean, O_PATH | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
 	r = clear_name(u, dir_fd, name, false);
@@ -509,7 +322,7 @@ static int create_node(struct unpack *u, int dir_fd, const char *name, struct ar
 	return r < 0 ? -1 : set_metadata(u, dir_fd, name, e);
 }
 
-/* Create one non-whiteout entry as NAME in dir_fd. */
+/* Create one entry as NAME in dir_fd. */
 static int create_entry(struct unpack *u, int dir_fd, const char *name, struct archive_entry *e)
 {
 	if (archive_entry_hardlink(e))
@@ -519,33 +332,10 @@ static int create_entry(struct unpack *u, int dir_fd, const char *name, struct a
 	return create_node(u, dir_fd, name, e);
 }
 
-/* ".wh..wh..opq": mark the directory opaque; ".wh.NAME": a 0/0 character
- * device called NAME, overlayfs's "this name is deleted". */
-static int create_whiteout(struct unpack *u, int dir_fd, const char *parent, const char *name)
+/* Does the caller place NAME itself (special->prefix)? */
+static bool is_special(const struct unpack *u, const char *name)
 {
-	const char *hidden = name + strlen(WHITEOUT);
-	int fd, r;
-
-	if (strcmp(name, OPAQUE) == 0) {
-		fd = open_in_root(u->root, parent, O_RDONLY | O_DIRECTORY);
-		if (fd < 0)
-			return -1;
-		r = fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0);
-		close(fd);
-		return r;
-	}
-	if (strncmp(hidden, WHITEOUT, strlen(WHITEOUT)) == 0)
-		return 0; /* other ".wh..wh." names are aufs bookkeeping */
-	if (!*hidden || strcmp(hidden, ".") == 0 || strcmp(hidden, "..") == 0)
-		return errno = EINVAL, -1;
-	if (clear_name(u, dir_fd, hidden, false) < 0)
-		return -1;
-	return mknodat(dir_fd, hidden, S_IFCHR | 0, makedev(0, 0));
-}
-
-static bool is_whiteout(const struct unpack *u, const char *name)
-{
-	return u->mode == EXTRACT_LAYER && strncmp(name, WHITEOUT, strlen(WHITEOUT)) == 0;
+	return u->special && strncmp(name, u->special->prefix, strlen(u->special->prefix)) == 0;
 }
 
 /* Create NAME in PARENT (below the root) as the entry says. */
@@ -556,8 +346,10 @@ static int place_entry(struct unpack *u, const char *parent, const char *name,
 
 	if (dir_fd < 0)
 		return -1;
-	if (is_whiteout(u, name))
-		return create_whiteout(u, dir_fd, parent, name);
+	if (is_special(u, name)) {
+		forget_parent(u); /* it may remove what the cache points into */
+		return u->special->place(u->root, dir_fd, parent, name);
+	}
 	return create_entry(u, dir_fd, name, e);
 }
 
@@ -585,7 +377,7 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e)
 	return 0;
 }
 
-static struct archive *open_reader(struct source *s)
+static struct archive *open_reader(struct hashed_source *s)
 {
 	struct archive *a = archive_read_new();
 
@@ -593,24 +385,8 @@ static struct archive *open_reader(struct source *s)
 	 * An open error shows up as the first archive_read_next_header's. */
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
-	archive_read_open(a, s, NULL, source_read, NULL);
+	archive_read_open(a, s, NULL, hashed_source_read, NULL);
 	return a;
-}
-
-/* The bits the kernel takes off a new file's mode: the umask, unless the
- * top directory has a default ACL, which then rules instead (acl(5)); then
- * "all", so every file gets its chmod. No directory below gets a default
- * ACL of its own: mkdir(2) inherits one only from a parent that has one,
- * and copy_xattrs never copies system.* attributes. */
-static mode_t creation_mask(int root)
-{
-	mode_t mask = umask(0);
-
-	umask(mask);
-	if (fgetxattr(root, "system.posix_acl_default", NULL, 0) < 0 &&
-	    (errno == ENODATA || errno == ENOTSUP))
-		return mask;
-	return ALLPERMS;
 }
 
 /* Read entries until the end; -1 after reporting the first problem. */
@@ -631,10 +407,10 @@ static int unpack_all(struct unpack *u)
 	return 0;
 }
 
-int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mode,
+int extract_archive(int fd, const char *label, int dir_fd, const struct extract_special *special,
 		    struct extract_result *result)
 {
-	static struct source s; /* 512 KiB: not on the stack */
+	static struct hashed_source s; /* 2 MiB: not on the stack */
 	struct stat st;
 	int r;
 
@@ -643,74 +419,20 @@ int extract_archive(int fd, const char *label, int dir_fd, enum extract_mode mod
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		return failx("%s: %s", label,
 			     S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
-	if (source_start(&s, fd) < 0)
+	if (hashed_source_start(&s, fd) < 0)
 		return fail("%s: start the hashing thread", label);
 	struct unpack u = {.a = open_reader(&s),
 			   .label = label,
 			   .root = dir_fd,
-			   .mode = mode,
+			   .special = special,
 			   .as_root = geteuid() == 0,
-			   .uid = geteuid(),
-			   .gid = getegid(),
-			   .mask = creation_mask(dir_fd),
+			   .defaults = new_file_defaults(dir_fd),
 			   .parent.fd = -1};
 	r = unpack_all(&u);
 	archive_read_free(u.a);
-	if (u.parent.fd >= 0)
-		close(u.parent.fd);
-	if (source_finish(&s, r == 0, result->digest) < 0)
+	parent_cache_close(&u.parent);
+	if (hashed_source_finish(&s, r == 0, result->digest) < 0)
 		r = fail("%s", label);
 	result->bytes = u.bytes;
-	return r;
-}
-
-/* Remove what fts found: a directory once it is empty (FTS_DP, after its
- * contents), anything else at once. 0 or -1 with errno; gone already is fine. */
-static int remove_entry(const FTSENT *e)
-{
-	switch (e->fts_info) {
-	case FTS_D: return 0; /* on the way down: its contents come first */
-	case FTS_DP: return rmdir(e->fts_accpath) < 0 && errno != ENOENT ? -1 : 0;
-	case FTS_DNR:
-	case FTS_ERR:
-	case FTS_NS: errno = e->fts_errno; return errno == ENOENT ? 0 : -1;
-	default: return unlink(e->fts_accpath) < 0 && errno != ENOENT ? -1 : 0;
-	}
-}
-
-int remove_tree(int dir_fd, const char *name)
-{
-	/* fts(3) walks depth first by changing into each directory: no
-	 * descriptor per level, so a container that nested directories deeper
-	 * than the limit on open files is removed too, and ".." is checked on
-	 * the way back up. FTS_PHYSICAL: symbolic links are removed, never
-	 * followed. FTS_XDEV: never into a filesystem mounted below (its mount
-	 * point then cannot be removed: EBUSY, and what is mounted stays). */
-	char *paths[] = {(char *)name, NULL};
-	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0, saved;
-	FTS *fts = NULL;
-	FTSENT *e;
-
-	if (cwd < 0 || (dir_fd != AT_FDCWD && fchdir(dir_fd) < 0) ||
-	    !(fts = fts_open(paths, FTS_PHYSICAL | FTS_XDEV, NULL)))
-		r = -1;
-	while (r == 0) {
-		errno = 0;
-		if (!(e = fts_read(fts))) {
-			r = errno ? -1 : 0; /* 0: the end; else e.g. ".." was not where it was */
-			break;
-		}
-		r = remove_entry(e);
-	}
-	saved = errno;
-	if (fts)
-		fts_close(fts);
-	if (cwd >= 0 && fchdir(cwd) < 0) { /* back where the caller was */
-		r = -1;
-		saved = errno;
-	}
-	if (cwd >= 0)
-		close(cwd);
-	errno = saved;
 	return r;
 }

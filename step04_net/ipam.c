@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "die.h"
-#include "path.h"
+#include "common/die.h"
+#include "common/path.h"
 
 #define IPAM_DIR_MODE 0755
 #define LOCK_FILE_MODE 0644

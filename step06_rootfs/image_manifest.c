@@ -23,7 +23,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "die.h"
+#include "common/die.h"
 
 #define JSON_MAX (4 << 20) /* bytes: a manifest or config is a few KiB */
 #define MAX_INDEX_DEPTH 2 /* index -> (platform) index -> manifest */
@@ -84,7 +84,7 @@ static json_object *read_json(int dir_fd, const char *label, const char *path, c
 			      char got[DIGEST_LEN + 1])
 {
 	char digest[DIGEST_LEN + 1], *text = malloc(JSON_MAX + 1);
-	int fd = open_in_root(dir_fd, path, O_RDONLY);
+	int fd = open_beneath(dir_fd, path, O_RDONLY);
 	ssize_t n = fd < 0 || !text ? -1 : read(fd, text, JSON_MAX + 1);
 	json_object *obj = NULL;
 	enum json_tokener_error error;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "cli.h"
+#include "common/cli.h"
 
 struct proxy {
 	const struct port *ports;

@@ -1,23 +1,12 @@
-/* process.c - clone3(2) as a fork with namespace flags; the sync pipe. */
-#include "process.h"
+/* sync.c - plumbing: the pipe the child waits on until the parent gives its go. */
+#include "sync.h"
 
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "die.h"
-
-pid_t clone_process(uint64_t flags)
-{
-	/* glibc has no clone3() wrapper; with stack = 0 the child continues on
-	 * a copy of our stack, exactly like fork(), so no stack to manage. */
-	struct clone_args args = {.flags = flags, .exit_signal = SIGCHLD};
-
-	return syscall(SYS_clone3, &args, sizeof(args));
-}
 
 int sync_open(struct sync_pipe *sync)
 {

@@ -27,14 +27,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "die.h"
-#include "path.h"
+#include "common/die.h"
+#include "common/path.h"
+#include "whiteout.h"
 
 #define LAYERS_DIR "layers/sha256"
 #define IMAGES_DIR "images"
 #define TMP_DIR "tmp"
 #define LOCK_FILE "lock" /* flock()ed: LOCK_EX to change the store, LOCK_SH to read it */
-#define CONTAINERS_DIR "containers"
 #define RECORD_FILE "layers" /* containers/<id>/layers */
 #define RECORD_KEEP "keep\n" /* its first line, for a container run with --keep */
 #define UNPACK_TMP "unpack" /* below tmp/: the archive, unpacked */
@@ -128,8 +128,7 @@ static int open_source(struct import *im)
 		return manifest_read(im->layout_fd, im->file, im->ref, &im->m);
 	fd = im->layout_fd;
 	im->layout_fd = make_tmp_dir(im, UNPACK_TMP);
-	r = im->layout_fd < 0 ? -1
-			      : extract_archive(fd, im->file, im->layout_fd, EXTRACT_FILES, &res);
+	r = im->layout_fd < 0 ? -1 : extract_archive(fd, im->file, im->layout_fd, NULL, &res);
 	close(fd);
 	if (r < 0)
 		return -1;
@@ -163,12 +162,12 @@ static int import_layer(struct import *im, size_t i)
 {
 	struct layer_blob *blob = &im->m.layers[i];
 	struct extract_result res;
-	int fd = open_in_root(im->layout_fd, blob->path, O_RDONLY), dir_fd, r;
+	int fd = open_beneath(im->layout_fd, blob->path, O_RDONLY), dir_fd, r;
 
 	if (fd < 0)
 		return fail("%s: layer %s", im->file, blob->path);
 	dir_fd = make_tmp_dir(im, LAYER_TMP);
-	r = dir_fd < 0 ? -1 : extract_archive(fd, blob->path, dir_fd, EXTRACT_LAYER, &res);
+	r = dir_fd < 0 ? -1 : extract_archive(fd, blob->path, dir_fd, &oci_whiteouts, &res);
 	close(fd);
 	if (dir_fd >= 0)
 		close(dir_fd);

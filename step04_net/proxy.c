@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "die.h"
+#include "common/die.h"
 
 #define LISTEN_BACKLOG 128
 #define COPY_CHUNK (64 * 1024) /* bytes read and written at a time */

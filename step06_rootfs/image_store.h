@@ -16,6 +16,7 @@
 
 #include "image_manifest.h"
 
+#define CONTAINERS_DIR "containers" /* below the store: one directory per container */
 #define IMAGE_NAME_MAX 128 /* letters, digits, "._:-"; not starting with "." */
 
 struct image_info {

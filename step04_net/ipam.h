@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "cli.h"
+#include "common/cli.h"
 
 struct lease {
 	char dir[256]; /* where the .lock and .leases files live */

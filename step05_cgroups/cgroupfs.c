@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "die.h"
-#include "file.h"
-#include "path.h"
+#include "common/die.h"
+#include "common/file.h"
+#include "common/path.h"
 
 #define RMDIR_TRIES 100 /* EBUSY retries of rmdir ... */
 #define RMDIR_RETRY_MS 10 /* ... this far apart: at most a second in all */

@@ -67,9 +67,9 @@ int cgroup_resolve(struct hierarchy *h, const char *parent, const char *id);
  * 0, or -1 with a message. */
 int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned controllers);
 
-/* Remove h->dir if we created it: kill what is still inside, rmdir, retrying
- * EBUSY briefly while the kernel finishes with exited tasks. Idempotent;
- * ENOENT is success. 0, or -1 with a message. */
+/* Remove h->dir if we created it: rmdir, and only when that says EBUSY kill
+ * what is still inside and retry briefly while the kernel finishes with exited
+ * tasks. Idempotent; ENOENT is success. 0, or -1 with a message. */
 int cgroup_remove(struct hierarchy *h);
 
 /* Does the control file dir/file exist? */

@@ -1,13 +1,6 @@
-/* process.h - create the container process, and the parent/child handshake. */
+/* sync.h - plumbing: the parent/child handshake over a pipe (clone3 itself
+ * is step02's lesson, in step02_uts_pid/uts_pid.c). */
 #pragma once
-
-#include <stdint.h>
-#include <sys/types.h>
-
-/* clone3(2) used like fork(2): returns the child's pid in the parent and 0 in
- * the child, which runs on a copy of our stack. flags are CLONE_NEW* namespace
- * flags; the parent gets SIGCHLD when the child ends. -1 with errno. */
-pid_t clone_process(uint64_t flags);
 
 /* A pipe the child blocks on until the parent has finished its side of the
  * setup (cgroup, network). Both ends are close-on-exec. */

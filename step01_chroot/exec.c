@@ -1,4 +1,13 @@
-/* exec.c - exec the container's command, map failures to Docker exit codes. */
+/* exec.c - the last step of every container: become the command.
+ *
+ * execve(2) replaces the program of the process, keeping its pid, its open
+ * files, its root and (from step02 on) its namespaces: the container is
+ * whatever the command is. The environment and signal dispositions are set
+ * first, so nothing of the host's comes along. Failures map to Docker's exit
+ * codes: 127 the command does not exist, 126 it cannot be executed.
+ *
+ * man: execve(2), execvp(3), environ(7), signal(7)
+ */
 #include "exec.h"
 
 #include <bsd/string.h>
@@ -8,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "die.h"
+#include "common/die.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
