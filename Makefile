@@ -52,7 +52,7 @@ DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-
 	zlib1g-dev libxml2-dev busybox-static iproute2 util-linux clang clang-format
 
 .SECONDARY:
-.PHONY: all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2
+.PHONY: all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2 exercise
 all: $(CONTAINERS)
 
 $(B)/%.o: %.c
@@ -110,6 +110,9 @@ check-v2: deps-vm $(B)/tests/test_step05 $(B)/tests/test_step06 step05_cgroups/c
 # Every console block of TUTORIAL.md run and compared; excerpts and exercises checked.
 check-tutorial: all rootfs
 	B=$(B) sh tests/check-tutorial.sh
+# One exercise's check against the working tree as it is: make exercise EX=1.3
+exercise: all rootfs
+	B=$(B) sh tests/check-tutorial.sh --exercise "$(EX)"
 check-unit: $(UNIT_TESTS)
 	sh tests/run-all.sh $(UNIT_TESTS)
 
