@@ -80,7 +80,7 @@ DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-
 
 .SECONDARY:
 .PHONY: FORCE all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2 \
-	check-fresh check-only demo-only bench-only
+	check-fresh check-only demo-only bench-only exercise
 all: $(CONTAINERS)
 
 $(B)/%.o: %.c
@@ -159,6 +159,9 @@ check-v2: deps-vm $(B)/tests/test_step05 $(B)/tests/test_step06 step05_cgroups/c
 # Every console block of TUTORIAL.md run and compared; excerpts and exercises checked.
 check-tutorial: all rootfs
 	B=$(B) sh tests/check-tutorial.sh
+# One exercise's check against the working tree as it is: make exercise EX=1.3
+exercise: all rootfs
+	B=$(B) sh tests/check-tutorial.sh --exercise "$(EX)"
 check-unit: $(UNIT_TESTS)
 	sh tests/run-all.sh $(UNIT_TESTS)
 # One step's integration tests, e.g. `sudo make test-step05`.

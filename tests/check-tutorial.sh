@@ -4,6 +4,11 @@
 #   sh tests/check-tutorial.sh           run every check, print a total line
 #   sh tests/check-tutorial.sh --show    print what each command really prints
 #                                        (to paste into the tutorial), no checks
+#   sh tests/check-tutorial.sh --exercise 1.3
+#                                        run one exercise's check against the
+#                                        working tree as it is (the learner's
+#                                        code): pass or fail, and the hint
+#                                        (`make exercise EX=1.3`)
 #
 # What it checks (from the repository top):
 #  1. excerpts: a fenced block preceded by `<!-- from PATH -->` appears
@@ -44,7 +49,9 @@
 #
 # Prints one line per failure and closes with "tutorial: N passed, N failed";
 # exits 1 if anything failed. Without root, checks 1-2 run and 3-4 are
-# reported as SKIPPED.
+# reported as SKIPPED. A block that needs a file another make target makes
+# (<!-- needs FILE -->) prints a "skip" line when FILE is missing; the rest
+# of the check counts as usual.
 set -u
 LC_ALL=C
 export LC_ALL
@@ -69,8 +76,13 @@ if [ "${KOBAKO_TUTORIAL_NS:-}" = 1 ]; then
 	ip link set lo up 2>/dev/null
 fi
 
-show=0
+show=0 exercise=
 [ "${1:-}" = --show ] && show=1
+if [ "${1:-}" = --exercise ]; then
+	# 1.3, 01-3 and 01.3 all name exercise 01-3
+	exercise=$(printf '%s\n' "${2:-}" | sed -n 's/^0*\([0-9]\)[.-]\([0-9][0-9]*\)$/0\1-\2/p')
+	[ -n "$exercise" ] || { echo "usage: $0 --exercise N.M (for example 1.3)" >&2; exit 2; }
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -309,6 +321,12 @@ check_console() {
 	while IFS='	' read -r n kind line marker; do
 		[ "$kind" = console ] && grep -q '^# ' "$work/en/$n" || continue
 		cmds=$(grep -c '^# ' "$work/en/$n")
+		needs=$(printf '%s\n' "$marker" | sed -n 's/^<!-- needs \([^ ]*\) -->.*/\1/p')
+		if [ -n "$needs" ] && [ ! -e "$needs" ]; then
+			n_commands=$((n_commands + cmds))
+			echo "skip $EN:$line: needs $needs, which is not here (make check-distro makes it)"
+			continue
+		fi
 		patch=$(printf '%s\n' "$marker" | sed -n 's/^<!-- exercise [^ ]* solved-by \([^ ]*\) -->.*/\1/p')
 		case $marker in "<!-- exercise "*) n_exercises=$((n_exercises + 1)) ;; esac
 		if [ -z "$patch" ]; then
@@ -340,6 +358,47 @@ check_console() {
 	done
 }
 
+# ---- one exercise, for the learner: `make exercise EX=1.3` ----
+# hint_of N.M: the text of the <details> hint under "#### Exercise N.M".
+hint_of() {
+	awk -v h="#### Exercise $1:" 'index($0, h) == 1 { on = 1; next }
+	on && /^#### / { exit }
+	on && /^<details>/ { inhint = 1; next }
+	on && /^<\/details>/ { exit }
+	inhint && NF { print "  " $0 }' "$EN"
+}
+# run_exercise NN-M: the chapter's earlier examples first (an exercise may
+# need what they set up: step 6's images), quietly; then the exercise's
+# check, in the working tree as it is.
+run_exercise() {
+	id=$1 name=$(printf '%s\n' "$1" | sed 's/^0//; s/-/./')
+	target=$(awk -F'\t' -v m="<!-- exercise $id " 'index($4, m) == 1 { print $1 "\t" $3; exit }' "$work/en/index")
+	[ -n "$target" ] || { echo "exercise $name: there is no such exercise in $EN"; return 2; }
+	tn=${target%%	*} tline=${target#*	}
+	chapter=$(awk -v l="$tline" 'NR < l && /^## / { c = NR } END { print c + 0 }' "$EN")
+	while IFS='	' read -r n kind line marker; do
+		[ "$line" -gt "$chapter" ] && [ "$line" -lt "$tline" ] && [ "$kind" = console ] || continue
+		case $marker in "<!-- exercise "* | "<!-- needs "*) continue ;; esac
+		run_block "$work/en/$n" "$top" /dev/null
+	done < "$work/en/index"
+	if check_block "$tn" "$tline" "$top"; then
+		echo "exercise $name: PASS ($EN:$tline)"
+		rc=0
+	else
+		echo "exercise $name: not yet ($EN:$tline). Expected (left) and what your tree printed (right):"
+		diff "$work/expected" "$work/actual" | sed 's/\x1e/(next command)/' | head -20
+		echo "Hint:"
+		hint_of "$name"
+		rc=1
+	fi
+	rm -rf "$KOBAKO_ROOT"
+	for dir in $(tutorial_cgroup_dirs); do
+		find "$dir" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null
+		rmdir "$dir" 2>/dev/null
+	done
+	return $rc
+}
+
 mounts() { cut -d' ' -f5- /proc/self/mountinfo | sort; }
 # The image must come out as it went in (a -v target would create a mount
 # point in it, a write to /dev/null in step02 a file).
@@ -359,7 +418,7 @@ check_counts() {
 
 split_blocks "$EN" "$work/en"
 [ -f "$JA" ] && split_blocks "$JA" "$work/ja"
-if [ "$show" = 0 ]; then
+if [ "$show" = 0 ] && [ -z "$exercise" ]; then
 	check_excerpts
 	check_console_shape
 	check_parity
@@ -372,6 +431,10 @@ if [ "$(id -u)" != 0 ]; then
 	exit
 fi
 [ -d build/rootfs/busybox ] || { echo "check-tutorial: no build/rootfs/busybox (run: make rootfs)"; exit 1; }
+if [ -n "$exercise" ]; then
+	run_exercise "$exercise"
+	exit
+fi
 escape_scratch=build/rootfs/busybox/tmp/.chroot-escape
 [ -e "$escape_scratch" ] && keep_scratch=1 || keep_scratch=0
 before=$(mounts)
