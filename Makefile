@@ -52,7 +52,7 @@ DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-
 	zlib1g-dev libxml2-dev busybox-static iproute2 util-linux clang clang-format
 
 .SECONDARY:
-.PHONY: all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2
+.PHONY: all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2 soak
 all: $(CONTAINERS)
 
 $(B)/%.o: %.c
@@ -151,6 +151,12 @@ deps-vm:
 # start-up latency of every step next to crun, runc, bwrap (docs/benchmarks.md)
 bench: deps all rootfs
 	sh tests/bench.sh
+
+# 1,000 runs on the bridge and 1,000 without, 200 containers at once, 20
+# supervisors SIGKILLed: nothing may be left behind (tests/soak.sh; a few
+# minutes). Not part of `make check`.
+soak: deps all rootfs
+	bash tests/soak.sh
 
 format:
 	clang-format -i $(wildcard common/*.[ch] step0*/*.[ch] tests/*.[ch] tests/*/*.[ch])
