@@ -227,11 +227,15 @@ compare() {
 	done
 	COLUMNS_DONE+=("$label")
 	echo "$now_counts" >"$WORK/counts.$label"
+	# which mounts came or went: "+ /x type" or "- /x type"
+	cut -d' ' -f5,9 /proc/self/mountinfo | sort | diff "$WORK/mounts.before" - |
+		sed -n 's/^> /+ /p; s/^< /- /p' >"$WORK/mounts.$label"
 	while read -r name before; do
 		after=$(awk -v n="$name" '$1 == n { print $2 }' "$WORK/counts.$label")
 		[ "$after" = "$before" ]
 		check $(($? == 0)) "$label: $name $before before, ${after:-?} after" \
-			"differs by $((${after:-0} - before))"
+			"differs by $((${after:-0} - before))$([ "$name" = mounts ] &&
+				tr '\n' ' ' <"$WORK/mounts.$label" | sed 's/^/: /')"
 	done <<<"$BASELINE"
 }
 
@@ -270,6 +274,7 @@ find_cg_parents
 GATEWAY=$(ip -o -4 addr show dev kobako0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
 [ -n "$GATEWAY" ] || die "the bridge kobako0 has no address after a run"
 BASELINE=$(counts)
+cut -d' ' -f5,9 /proc/self/mountinfo | sort >"$WORK/mounts.before" # MOUNTPOINT FSTYPE
 
 T_START=$(now)
 declare -A TOTAL_MS FDS_FIRST FDS_LAST # per loop: bridge, none
@@ -305,9 +310,11 @@ loop none --net none
 log "$ALIVE containers at once on the bridge"
 t0=$(now)
 for i in $(seq "$ALIVE"); do
-	# each reports "ADDRESS ok|unreachable" once it has pinged the gateway
+	# each reports "ADDRESS ok|late|unreachable" once it has pinged the
+	# gateway (late: no answer within 1 s, one within 3 s more)
 	start_waiting -- "a=\$(ip -o -4 addr show dev eth0 | awk '{ print \$4 }'); \
-if ping -c1 -W1 $GATEWAY >/dev/null 2>&1; then r=ok; else r=unreachable; fi; echo \"\$a \$r\" > /sync/up"
+if ping -c1 -W1 $GATEWAY >/dev/null 2>&1; then r=ok; \
+elif ping -c1 -W3 $GATEWAY >/dev/null 2>&1; then r=late; else r=unreachable; fi; echo \"\$a \$r\" > /sync/up"
 done
 wait_up "$ALIVE"
 up_ok=$?
@@ -321,7 +328,8 @@ n_reach=$(grep -c ' ok$' "$WORK/alive")
 check $((up_ok == 0)) "alive: $n_up of $ALIVE containers up at once" \
 	"the others did not report within ${UP_TIMEOUT}s; last error: $(tail -1 "$ERR")"
 check $((n_distinct == ALIVE)) "alive: $n_distinct distinct addresses for $ALIVE containers"
-check $((n_reach == ALIVE)) "alive: $n_reach of $ALIVE reach the gateway $GATEWAY (ping -c1 -W1)"
+check $((n_reach == ALIVE)) "alive: $n_reach of $ALIVE reach the gateway $GATEWAY (ping -c1 -W1)" \
+	"$(grep -c ' late$' "$WORK/alive") answered a second ping -W3, $(grep -c ' unreachable$' "$WORK/alive") never"
 t1=$(now)
 release_all
 wait_all
