@@ -31,6 +31,10 @@ step05_cgroups_LIBS    = -lm
 step06_rootfs_PKGS     = $(IMAGE_PKGS)
 step06_rootfs_LIBS     = -lm
 step06_rootfs_ARCHIVES = $(IMAGE_LIB)
+# step07's seccomp filter is compiled by libseccomp; no earlier step links it.
+step07_security_PKGS     = $(IMAGE_PKGS) libseccomp
+step07_security_LIBS     = -lm
+step07_security_ARCHIVES = $(IMAGE_LIB)
 # The steps are linked statically: loading shared libraries costs about a
 # millisecond at every `container run` on a VM, and libarchive's pull in
 # libxml2, ICU and libstdc++ (docs/benchmarks.md). The sanitizers need the
@@ -45,7 +49,7 @@ endif
 # the libraries of step $(1), for its link line
 step_libs = $(call pkg_libs,$(BASE_PKGS) $($(1)_PKGS),$(STATIC)) $($(1)_LIBS)
 # libmd's SHA-256 checks nettle's in the tests; tests link everything, dynamically
-TEST_LIBS = $(call pkg_libs,check libmd $(BASE_PKGS) $(IMAGE_PKGS)) -lm
+TEST_LIBS = $(call pkg_libs,check libmd $(BASE_PKGS) $(IMAGE_PKGS) libseccomp) -lm
 ifeq ($(SANITIZE),1)
 # clone3(2) is used like fork(2) (no separate stack), so the sanitizers follow
 # the container's process until it execs the command, which is not ours.
@@ -56,7 +60,7 @@ else
 B       := build
 endif
 
-STEPS      := $(sort $(wildcard step0[1-6]_*))
+STEPS      := $(sort $(wildcard step0[1-7]_*))
 CONTAINERS := $(addsuffix /container,$(STEPS))
 IMAGE_SRC  := common/archive.c common/fast_extract.c
 COMMON_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out $(IMAGE_SRC),$(wildcard common/*.c)))
@@ -67,6 +71,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_
 INTEG_TESTS:= $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/test_*.c))
 ROOTFS     := build/rootfs/busybox
 ESCAPE     := $(ROOTFS)/usr/local/bin/chroot-escape
+PROBE      := $(ROOTFS)/usr/local/bin/probe
+TIOCSTI    := $(ROOTFS)/usr/local/bin/tiocsti
 
 # Debian/Ubuntu packages that build, test and demo kobako.
 # (The static link needs every library libarchive uses, each with its .a.)
@@ -75,7 +81,7 @@ ESCAPE     := $(ROOTFS)/usr/local/bin/chroot-escape
 # tutorial's -p example), patch (check-tutorial applies the exercises' answers).
 DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-dev \
 	nettle-dev libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev \
-	zlib1g-dev libxml2-dev busybox-static iproute2 util-linux clang clang-format \
+	zlib1g-dev libxml2-dev libseccomp-dev busybox-static iproute2 util-linux clang clang-format \
 	procps curl patch nftables dnsmasq-base
 
 .SECONDARY:
@@ -88,7 +94,7 @@ $(B)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 # only the image-reading objects and step06 need those libraries' headers
 $(IMAGE_OBJ): override CPPFLAGS += $(call pkg_cflags,$(IMAGE_PKGS))
-$(B)/step06_rootfs/%.o $(B)/tests/%: override CPPFLAGS += $(call pkg_cflags,$(IMAGE_PKGS))
+$(B)/step06_rootfs/%.o $(B)/step07_security/%.o $(B)/tests/%: override CPPFLAGS += $(call pkg_cflags,$(IMAGE_PKGS))
 
 $(LIB): $(COMMON_OBJ)
 	rm -f $@; $(AR) rcs $@ $^
@@ -128,9 +134,12 @@ $(B)/tests/%: tests/integration/%.c $(TEST_OBJ) $(IMAGE_LIB) $(LIB)
 
 # ---- the default rootfs: busybox-static plus a few files, offline ----
 rootfs: $(ROOTFS)/.done build/images/busybox.tar
-$(ROOTFS)/.done: tests/mkrootfs.sh tests/chroot_escape.c
+# The attacks of the tests: small static programs inside the rootfs.
+$(ROOTFS)/.done: tests/mkrootfs.sh tests/chroot_escape.c tests/probe.c tests/tiocsti.c
 	sh tests/mkrootfs.sh $(ROOTFS)
 	$(CC) -static -O2 -o $(ESCAPE) tests/chroot_escape.c
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $(PROBE) tests/probe.c
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $(TIOCSTI) tests/tiocsti.c
 	touch $@
 build/images/busybox.tar: $(ROOTFS)/.done
 	@mkdir -p $(dir $@)

@@ -46,6 +46,12 @@ enum option_id {
 	OPT_DNS,
 	OPT_DNS_SEARCH,
 	OPT_ADD_HOST,
+	OPT_TTY,
+	OPT_INTERACTIVE,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_PRIVILEGED,
+	OPT_SECURITY_OPT,
 };
 
 /* Every option of every step; `step` is the first step that has it. The
@@ -75,11 +81,19 @@ static const struct flag OPTIONS[] = {
     {OPT_KEEP, "keep", NULL, 0, NULL, 6, "keep the container's upper layer"},
     {OPT_RM, "rm", NULL, 0, NULL, 6, "remove the upper layer at exit (default)"},
     {OPT_ROOT, "root", NULL, 0, "DIR", 6, "image store (default: " DEFAULT_STORE ")"},
+    {OPT_TTY, "tty", NULL, 't', NULL, 7, "give the container a terminal of its own"},
+    {OPT_INTERACTIVE, "interactive", NULL, 'i', NULL, 7, "keep stdin open (else /dev/null)"},
+    {OPT_CAP_ADD, "cap-add", NULL, 0, "CAP", 7, "add a capability (NET_ADMIN, ALL)"},
+    {OPT_CAP_DROP, "cap-drop", NULL, 0, "CAP", 7, "drop a capability (NET_RAW, ALL)"},
+    {OPT_PRIVILEGED, "privileged", NULL, 0, NULL, 7, "every capability, no seccomp, no masks"},
+    {OPT_SECURITY_OPT, "security-opt", NULL, 0, "OPT", 7,
+     "no-new-privileges, seccomp=unconfined|FILE"},
 };
 #define N_OPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
 
-static const char *STEP_NAMES[] = {"",		 "step01_chroot",  "step02_uts_pid", "step03_mount",
-				   "step04_net", "step05_cgroups", "step06_rootfs"};
+static const char *STEP_NAMES[] = {
+    "",		  "step01_chroot",  "step02_uts_pid", "step03_mount",
+    "step04_net", "step05_cgroups", "step06_rootfs",  "step07_security"};
 
 static void print_help(int step)
 {
@@ -419,6 +433,31 @@ static int by_target_depth(const void *a, const void *b)
 	return depth[0] - depth[1];
 }
 
+static void add_cap(const char *name, const char *text, const char **list, size_t *n)
+{
+	if (*n == MAX_CAP_OPTIONS)
+		diex("%s %s: at most %d times", name, text, MAX_CAP_OPTIONS);
+	list[(*n)++] = text;
+}
+
+/* Docker's spellings: "no-new-privileges[:true|=true|:false]", "seccomp=X"
+ * (and the older "seccomp:X"). */
+static void set_security_opt(struct options *opt, const char *text)
+{
+	if (strcmp(text, "no-new-privileges") == 0 || strcmp(text, "no-new-privileges:true") == 0 ||
+	    strcmp(text, "no-new-privileges=true") == 0)
+		opt->no_new_privs = true;
+	else if (strcmp(text, "no-new-privileges:false") == 0 ||
+		 strcmp(text, "no-new-privileges=false") == 0)
+		opt->no_new_privs = false;
+	else if ((strncmp(text, "seccomp=", 8) == 0 || strncmp(text, "seccomp:", 8) == 0) &&
+		 text[8])
+		opt->seccomp = text + 8;
+	else
+		diex("--security-opt %s: expected no-new-privileges or seccomp=unconfined|FILE",
+		     text);
+}
+
 static void set_option(struct options *opt, int id, char *arg)
 {
 	switch (id) {
@@ -464,6 +503,12 @@ static void set_option(struct options *opt, int id, char *arg)
 	case OPT_KEEP: opt->keep = true; break;
 	case OPT_RM: opt->keep = false; break;
 	case OPT_ROOT: opt->store = arg; break;
+	case OPT_TTY: opt->tty = true; break;
+	case OPT_INTERACTIVE: opt->interactive = true; break;
+	case OPT_CAP_ADD: add_cap("--cap-add", arg, opt->cap_add, &opt->n_cap_add); break;
+	case OPT_CAP_DROP: add_cap("--cap-drop", arg, opt->cap_drop, &opt->n_cap_drop); break;
+	case OPT_PRIVILEGED: opt->privileged = true; break;
+	case OPT_SECURITY_OPT: set_security_opt(opt, arg); break;
 	}
 }
 
@@ -513,8 +558,13 @@ static void set_defaults(struct options *opt, int step)
 /* "--memory: not in this step" for an option a later step brings. */
 static void check_step(const struct flag *f, int step)
 {
+	char letter[8] = "";
+
+	if (f->letter)
+		snprintf(letter, sizeof(letter), " (-%c)", f->letter);
 	if (f->step > step)
-		diex("--%s: not in this step (it comes with %s)", f->name, STEP_NAMES[f->step]);
+		diex("--%s%s: not in this step (it comes with %s)", f->name, letter,
+		     STEP_NAMES[f->step]);
 }
 
 void parse_options(int argc, char **argv, int step, struct options *opt)

@@ -22,6 +22,7 @@
 #define HOSTNAME_MAX 64 /* one RFC 1123 label: 1..63, Docker allows 64 */
 #define ID_HEX_LEN 64 /* container id: 32 random bytes in hex, as Docker */
 #define SHORT_ID_LEN 12 /* the short id Docker prints */
+#define MAX_CAP_OPTIONS 64 /* --cap-add, --cap-drop: at most this many each */
 
 enum net_mode { NET_BRIDGE, NET_NONE, NET_HOST };
 
@@ -44,7 +45,7 @@ struct host_entry {
 };
 
 struct options {
-	int step; /* the step that parses: 1..6 */
+	int step; /* the step that parses: 1..7 */
 	const char *rootfs; /* ROOTFS directory (or IMAGE in step06) */
 	char **command; /* COMMAND [ARG...], NULL-terminated */
 	char id[ID_HEX_LEN + 1];
@@ -80,6 +81,16 @@ struct options {
 	/* step06: images */
 	bool keep;
 	const char *store; /* --root, $KOBAKO_ROOT, /var/lib/kobako */
+	/* step07: security (capability names are checked by the step, which knows them) */
+	bool tty; /* -t: a pty of its own */
+	bool interactive; /* -i: stdin stays open */
+	const char *cap_add[MAX_CAP_OPTIONS]; /* "NET_ADMIN", "CAP_SYS_TIME", "ALL" */
+	size_t n_cap_add;
+	const char *cap_drop[MAX_CAP_OPTIONS];
+	size_t n_cap_drop;
+	bool privileged; /* every capability, no seccomp, no masks, every device */
+	bool no_new_privs; /* --security-opt no-new-privileges */
+	const char *seccomp; /* NULL: the step's own profile; "unconfined"; or a JSON file */
 };
 
 /* One command-line option. Options are looked up by their whole name:

@@ -7,9 +7,10 @@
 #include "tests/harness.h"
 
 static const char *STEPS[] = {
-    "step01_chroot", "step02_uts_pid", "step03_mount",
-    "step04_net",    "step05_cgroups", "step06_rootfs",
+    "step01_chroot",  "step02_uts_pid", "step03_mount",	   "step04_net",
+    "step05_cgroups", "step06_rootfs",	"step07_security",
 };
+#define N_STEPS (sizeof(STEPS) / sizeof(STEPS[0]))
 static const char *bin; /* "stepNN_x/container run [--net none]", set per TCase */
 static const char *init; /* "--init" from step02 on */
 static struct run r;
@@ -129,7 +130,7 @@ START_TEST(nothing_left_in_mount_table)
 }
 END_TEST
 
-static char bins[6][128];
+static char bins[N_STEPS][128];
 #define USE_STEP(n)                                                                                \
 	static void use_step##n(void)                                                              \
 	{                                                                                          \
@@ -143,15 +144,16 @@ USE_STEP(3)
 USE_STEP(4)
 USE_STEP(5)
 USE_STEP(6)
+USE_STEP(7)
 /* clang-format on */
-static void (*const USE[])(void) = {use_step1, use_step2, use_step3,
-				    use_step4, use_step5, use_step6};
+static void (*const USE[])(void) = {use_step1, use_step2, use_step3, use_step4,
+				    use_step5, use_step6, use_step7};
 
 int main(void)
 {
 	Suite *s = suite_create("basics (every step)");
 
-	for (int i = 0; i < 6; i++) {
+	for (size_t i = 0; i < N_STEPS; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "%s/container", STEPS[i]);
 		/* step04+ default to a bridge; these tests are about the basics */

@@ -38,10 +38,10 @@ START_TEST(docker_names_are_accepted)
 }
 END_TEST
 
-START_TEST(unknown_letter_is_named)
+START_TEST(letters_of_later_steps_and_unknown_letters_are_named)
 {
 	run(&r, STEP06 " run -it %s /bin/sh", rootfs());
-	assert_failed_cleanly(&r, "-it: unknown option -i");
+	assert_failed_cleanly(&r, "--interactive (-i): not in this step (it comes with step07");
 	run(&r, STEP06 " run -dit %s /bin/sh", rootfs());
 	assert_failed_cleanly(&r, "-dit: unknown option -d");
 }
@@ -172,7 +172,7 @@ int main(void)
 	tcase_add_test(tc, image_without_verb_is_an_error_not_a_crash);
 	tcase_add_test(tc, abbreviations_are_refused);
 	tcase_add_test(tc, docker_names_are_accepted);
-	tcase_add_test(tc, unknown_letter_is_named);
+	tcase_add_test(tc, letters_of_later_steps_and_unknown_letters_are_named);
 	tcase_add_test(tc, missing_value_differs_from_unknown_option);
 	tcase_add_test(tc, option_of_a_later_step_says_which);
 	tcase_add_test(tc, hostname_with_newline_is_one_line);

@@ -38,7 +38,7 @@ START_TEST(later_options_name_their_step)
 	run(&r, STEP01 " run --hostname box %s /bin/true", rootfs());
 	ck_assert_int_eq(r.code, 125);
 	ck_assert_str_eq(
-	    r.err, "container: --hostname: not in this step (it comes with step02_uts_pid)\n");
+	    r.err, "container: --hostname (-h): not in this step (it comes with step02_uts_pid)\n");
 	run(&r, STEP01 " run --memory 64m %s /bin/true", rootfs());
 	ck_assert_int_eq(r.code, 125);
 	ck_assert_contains(r.err, "it comes with step05_cgroups");

@@ -121,6 +121,26 @@ START_TEST(port_ranges_udp_dns)
 }
 END_TEST
 
+/* step07: capability names are the step's to check (caps.c); the parser
+ * keeps them in order, and reads Docker's --security-opt spellings. */
+START_TEST(security_options)
+{
+	PARSE(7, "--cap-add", "NET_ADMIN", "--cap-drop", "ALL", "--cap-add", "sys_time",
+	      "--security-opt", "no-new-privileges:true", "--security-opt",
+	      "seccomp=/etc/profile.json", "--privileged", "-it");
+	ck_assert_int_eq(opt.n_cap_add, 2);
+	ck_assert_str_eq(opt.cap_add[0], "NET_ADMIN");
+	ck_assert_str_eq(opt.cap_add[1], "sys_time");
+	ck_assert_int_eq(opt.n_cap_drop, 1);
+	ck_assert_str_eq(opt.cap_drop[0], "ALL");
+	ck_assert_str_eq(opt.seccomp, "/etc/profile.json");
+	ck_assert(opt.no_new_privs && opt.privileged && opt.tty && opt.interactive);
+	PARSE(7, "--security-opt", "seccomp=unconfined");
+	ck_assert_str_eq(opt.seccomp, "unconfined");
+	ck_assert(!opt.no_new_privs && !opt.privileged && opt.n_cap_add == 0 && !opt.tty);
+}
+END_TEST
+
 /* Each of these must exit 125 (Check's exit tests fork for us) after one line
  * on stderr that contains `message`. stderr goes to a temporary file; an
  * atexit(3) handler reads it when parse_options exits and turns a missing or
@@ -160,7 +180,7 @@ static void expect_message(const char *message)
 		PARSE(step, __VA_ARGS__);                                                          \
 	}                                                                                          \
 	END_TEST
-BAD(option_of_later_step, 2, "--volume: not in this step (it comes with step03_mount)", "-v",
+BAD(option_of_later_step, 2, "--volume (-v): not in this step (it comes with step03_mount)", "-v",
     "/tmp:/x")
 BAD(unknown_option, 6, "--bogus: unknown option (see --help)", "--bogus")
 BAD(missing_value, 6, "--memory /tmp: not a positive size", "--memory")
@@ -205,6 +225,12 @@ BAD(add_host_no_colon, 4, "--add-host db.test: expected NAME:ADDR", "--add-host"
 BAD(add_host_bad_addr, 4, "'10.0.0' is not an IPv4 address", "--add-host", "db.test:10.0.0")
 BAD(dns_with_net_host, 4, "--dns, --dns-search and --add-host need --net bridge", "--net", "host",
     "--dns", "1.1.1.1")
+BAD(privileged_before_step7, 6, "--privileged: not in this step (it comes with step07_security)",
+    "--privileged")
+BAD(security_opt_unknown, 7, "--security-opt apparmor=unconfined: expected no-new-privileges",
+    "--security-opt", "apparmor=unconfined")
+BAD(security_opt_empty_seccomp, 7, "--security-opt seccomp=: expected", "--security-opt",
+    "seccomp=")
 
 int main(void)
 {
@@ -217,6 +243,7 @@ int main(void)
 	tcase_add_test(tc, memory_swap_unlimited);
 	tcase_add_test(tc, volumes_parents_first);
 	tcase_add_test(tc, store_from_environment);
+	tcase_add_test(tc, security_options);
 	tcase_add_test(tc, port_ranges_udp_dns);
 	const TTest *const bad[] = {
 	    option_of_later_step,
@@ -256,6 +283,9 @@ int main(void)
 	    pids_zero,
 	    shares_one,
 	    cgroup_parent_dotdot,
+	    privileged_before_step7,
+	    security_opt_unknown,
+	    security_opt_empty_seccomp,
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		tcase_add_exit_test(tc, bad[i], 125);

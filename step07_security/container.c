@@ -1,0 +1,138 @@
+/* container.c - step07: the container's root is not the host's root.
+ *
+ *     container run [-i] [-t] [--cap-add CAP] [--cap-drop CAP] [--privileged]
+ *                   [--security-opt no-new-privileges|seccomp=unconfined|FILE]
+ *                   IMAGE|ROOTFS COMMAND...
+ *
+ * step06 plus the walls that make uid 0 inside harmless outside: Docker's 14
+ * capabilities instead of all 40 (caps.c), a seccomp filter (seccomp.c), the
+ * host's kernel files in /proc and /sys masked or read-only (mask.c), only
+ * the devices it was given (devices.c), and a terminal of its own, never the
+ * host's (tty.c). --privileged takes the first four away again, as Docker's
+ * does.
+ *
+ * man: capabilities(7), seccomp(2), cgroups(7) (devices), proc(5), pty(7)
+ */
+#include <bsd/unistd.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "common/cli.h"
+#include "common/die.h"
+#include "common/sync.h"
+#include "devices.h"
+#include "exec.h"
+#include "image.h"
+#include "mask.h"
+#include "mount.h"
+#include "net.h"
+#include "pid1.h"
+#include "seccomp.h"
+#include "tty.h"
+#include "uts_pid.h"
+
+#define STEP 7
+
+struct container {
+	struct options opt;
+	struct sync_pipe sync; /* the child waits on it for the parent's go */
+	struct net net; /* address lease, veth, -p proxy */
+	struct cgroup cgroup; /* where its limits are */
+	struct image image; /* the layers, our upper layer, the mount point */
+	struct caps caps; /* the capabilities it keeps */
+	struct syscall_filter filter; /* the seccomp filter, built by the parent */
+	struct devices devices; /* the devices it may open */
+	struct terminal term; /* -t: a pty of its own; never the host's terminal */
+};
+
+/* The container's side: runs in the cloned child, never returns. */
+static void container_main(struct container *c)
+{
+	const struct options *opt = &c->opt;
+	const char *root = c->image.rootfs; /* the overlay's mount point, not ROOTFS */
+
+	sync_wait_for_parent(&c->sync); /* until the parent says go */
+	cgroup_enter_namespace(); /* our cgroup is "/" from here on */
+	setup_uts(opt->hostname); /* our own hostname */
+	net_inside(&c->net); /* lo, eth0, address, default route */
+	make_mounts_private(); /* no mount events to or from the host */
+	mount_image(&c->image); /* layers + upper layer = ROOT, a mount point */
+	mount_volumes(root, opt->volumes, opt->n_volumes); /* -v */
+	mount_volumes(root, c->net.files, c->net.n_files); /* /etc/hosts, /etc/hostname */
+	pivot_into(root); /* "/" is now ROOT; the host's root is gone */
+	mount_system_dirs(); /* /proc, /sys, /dev of our own */
+	mount_cgroupfs(&c->cgroup); /* /sys/fs/cgroup, read-only */
+	terminal_inside(&c->term); /* own session; -t: own pty as stdin/out/err */
+	if (opt->read_only)
+		make_root_read_only(); /* --read-only */
+	if (!opt->privileged)
+		mask_kernel_files(); /* /proc/kcore, /proc/keys, ... hidden; /proc/sys read-only */
+	closefrom(3); /* no host file leaks into the container */
+	seccomp_filter_load(&c->filter); /* while we still have CAP_SYS_ADMIN */
+	drop_capabilities(&c->caps); /* Docker's 14, in all five sets */
+	if (opt->no_new_privs)
+		set_no_new_privs(); /* --security-opt no-new-privileges */
+	if (opt->init)
+		run_init(opt->command); /* init as PID 1, the command as its child */
+	exec_command(opt->command); /* the command as PID 1 */
+}
+
+/* container run: the story of steps 01-06, with its root made harmless. */
+static int run_container(int argc, char **argv)
+{
+	struct container c = {0}; /* nothing held yet: each release below is safe */
+	int code = EXIT_RUNTIME;
+
+	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
+	require_root(); /* namespaces need CAP_SYS_ADMIN */
+	if (caps_prepare(&c.caps, &c.opt) < 0 || /* --cap-add, --cap-drop */
+	    seccomp_filter_prepare(&c.filter, &c.opt, &c.caps) < 0) /* the profile */
+		goto out;
+	if (sync_open(&c.sync) < 0)
+		die("pipe");
+	block_forwarded_signals(); /* until supervise() takes them */
+	if (image_prepare(&c.image, &c.opt) < 0) /* find the layers, make upper/ */
+		goto out;
+	if (net_prepare(&c.net, &c.opt) < 0) /* -p ports, an address, the bridge */
+		goto out;
+	if (cgroup_prepare(&c.cgroup, &c.opt) < 0) /* PARENT/<id> with the limits */
+		goto out;
+	if (devices_prepare(&c.devices, &c.cgroup, &c.opt) < 0) /* deny all but /dev/null, ... */
+		goto out;
+	if (terminal_prepare(&c.term, c.opt.tty, c.opt.interactive) < 0) /* -t, -i */
+		goto out;
+
+	pid_t child = clone_process(UTS_PID_NAMESPACES | MOUNT_NAMESPACES | net_namespace(&c.opt));
+	if (child < 0) {
+		fail("clone");
+		goto out;
+	}
+	if (child == 0)
+		container_main(&c);
+
+	if (cgroup_attach(&c.cgroup, child) < 0 || /* into its cgroup, before it runs */
+	    devices_attach(&c.devices, child) < 0 || /* v1: into its devices cgroup */
+	    net_attach(&c.net, child) < 0) /* its eth0, the -p proxy */
+		sync_close(&c.sync); /* no go: the child leaves with 125 */
+	else if (sync_release_child(&c.sync) < 0) /* let it go on */
+		fail("release the container");
+	code = terminal_supervise(&c.term, child); /* relay -t/-i, forward signals, wait */
+	cgroup_report(&c.cgroup, code); /* OOM kill? --stats */
+out:
+	devices_release(&c.devices); /* v1: rmdir its devices cgroup */
+	if (cgroup_release(&c.cgroup) < 0) /* rmdir PARENT/<id> */
+		code = EXIT_RUNTIME;
+	net_release(&c.net); /* proxy, veth, lease, files */
+	image_release(&c.image); /* drop the upper layer (or --keep it) */
+	seccomp_filter_free(&c.filter);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "image") == 0)
+		return image_command(argc - 1, argv + 1); /* container image import|ls|rm */
+	return run_container(argc, argv); /* container run IMAGE|ROOTFS COMMAND... */
+}
