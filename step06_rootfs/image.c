@@ -197,6 +197,9 @@ static const struct verb {
 static int image_help(const struct verb *only)
 {
 	printf("Usage:\n");
+	if (!only)
+		printf("  container image pull [OPTIONS] REFERENCE [NAME]\n      download an "
+		       "image from a registry (container image pull --help)\n");
 	for (const struct verb *v = VERBS; v < VERBS + 3; v++)
 		if (!only || only == v)
 			printf("  container image %s [OPTIONS]%s%s\n      %s\n", v->name,
@@ -204,6 +207,23 @@ static int image_help(const struct verb *only)
 	printf("\nOptions:\n");
 	print_flags(IMAGE_FLAGS, only && only != VERBS ? 2 : N_IMAGE_FLAGS, 6);
 	return 0;
+}
+
+/* `image pull` is a program of its own, container-pull, next to this one:
+ * it needs libcurl, which would slow every `container run` (pull.c says why). */
+static int exec_pull(char **argv)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+
+	if (n < 0)
+		return fail("readlink /proc/self/exe"), EXIT_RUNTIME;
+	dir[n] = '\0';
+	*strrchr(dir, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/container-pull", dir);
+	argv[0] = "container"; /* its messages say "container: ..." too */
+	execv(path, argv);
+	return fail("exec %s", path), EXIT_RUNTIME;
 }
 
 int image_command(int argc, char **argv)
@@ -215,15 +235,19 @@ int image_command(int argc, char **argv)
 	int next = 2, n = 0;
 
 	if (argc < 2)
-		return failx("image: which one? import, ls or rm (see container image --help)"),
+		return failx(
+			   "image: which one? pull, import, ls or rm (see container image --help)"),
 		       EXIT_RUNTIME;
 	if (strcmp(argv[1], "--help") == 0)
 		return image_help(NULL);
+	if (strcmp(argv[1], "pull") == 0)
+		return exec_pull(argv); /* container-pull (pull.c) */
 	for (const struct verb *v = VERBS; v < VERBS + 3; v++)
 		if (strcmp(argv[1], v->name) == 0)
 			verb = v;
 	if (!verb)
-		return failx("image %s: unknown command (import, ls or rm)", argv[1]), EXIT_RUNTIME;
+		return failx("image %s: unknown command (pull, import, ls or rm)", argv[1]),
+		       EXIT_RUNTIME;
 	snprintf(cmd, sizeof(cmd), "image %s: ", verb->name);
 	/* As in docker, options may come before or after the arguments. */
 	while (next < argc) {

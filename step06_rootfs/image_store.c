@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@
 #define STORE_MODE 0700 /* layers hold other users' files: root only */
 
 struct import {
-	const char *file, *name, *ref;
+	const char *store, *file, *name, *ref;
 	int store_fd, tmp_fd, lock_fd, layout_fd;
 	bool plain; /* a rootfs tarball: tmp/unpack is the layer */
 	struct manifest m;
@@ -157,6 +158,28 @@ static int commit_layer(struct import *im, const char *tmp_name, size_t i)
 	return 0;
 }
 
+/* A layout may lack the blob of a layer the store has: a pull downloads
+ * only the layers that are not stored. Count the stored layer's files. */
+static int use_stored_layer(struct import *im, size_t i)
+{
+	char path[PATH_MAX];
+	char *argv[] = {path, NULL};
+	FTS *fts;
+	FTSENT *e;
+
+	snprintf(path, sizeof(path), LAYERS_DIR "/%s", im->m.layers[i].digest + 7);
+	if (faccessat(im->store_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return fail("%s: layer %s", im->file, im->m.layers[i].path);
+	if (store_layer_path(im->store, im->m.layers[i].digest, path, sizeof(path)) < 0 ||
+	    !(fts = fts_open(argv, FTS_PHYSICAL | FTS_XDEV, NULL)))
+		return fail("%s", path);
+	while ((e = fts_read(fts)))
+		if (e->fts_info == FTS_F)
+			im->size += e->fts_statp->st_size;
+	fts_close(fts);
+	return 0;
+}
+
 /* Unpack layer i from its blob, check its digest, store it. */
 static int import_layer(struct import *im, size_t i)
 {
@@ -164,6 +187,8 @@ static int import_layer(struct import *im, size_t i)
 	struct extract_result res;
 	int fd = open_beneath(im->layout_fd, blob->path, O_RDONLY), dir_fd, r;
 
+	if (fd < 0 && errno == ENOENT)
+		return use_stored_layer(im, i);
 	if (fd < 0)
 		return fail("%s: layer %s", im->file, blob->path);
 	dir_fd = make_tmp_dir(im, LAYER_TMP);
@@ -387,7 +412,8 @@ static int collect_garbage(const char *store, int store_fd)
 
 int store_import(const char *store, const char *file, const char *name, const char *ref)
 {
-	struct import im = {.file = file,
+	struct import im = {.store = store,
+			    .file = file,
 			    .name = name,
 			    .ref = ref,
 			    .store_fd = -1,

@@ -1,0 +1,497 @@
+/* test_pull.c - `container image pull` (step06_rootfs/pull.c, registry.c)
+ * against a real registry: Debian's docker-registry (CNCF distribution),
+ * started here on 127.0.0.1 in the harness's private network namespace with
+ * a throw-away config and storage, fed with skopeo from OCI layouts these
+ * tests build. Also over HTTPS with a test CA (openssl CLI), and with Bearer
+ * tokens from a small issuer (tests/token_issuer.py). */
+#include <archive.h>
+#include <bsd/string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/archive.h"
+#include "common/path.h"
+#include "tests/fixtures.h"
+#include "tests/harness.h"
+
+#define BIN "step06_rootfs/container"
+#define REGISTRY_BIN "/usr/bin/docker-registry"
+#define PLAIN_PORT 5000 /* our own network namespace: every port is free */
+#define TLS_PORT 5443
+#define TOKEN_PORT 5001
+#define ISSUER_PORT 5002
+#define CONNECT_TRIES 200 /* x 25 ms: the registry has no readiness signal */
+#define OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
+
+static char base[64]; /* a /tmp directory: registries' storage, certificates */
+static pid_t servers[4];
+static size_t n_servers;
+
+/* ---- servers ---- */
+
+/* Wait until something listens on 127.0.0.1:port. The registry says
+ * nothing when it is ready, so we try to connect, a bounded number of times. */
+static void wait_for_port(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	for (int i = 0; i < CONNECT_TRIES; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+		r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+		close(fd);
+		if (r == 0)
+			return;
+		usleep(25000);
+	}
+	ck_abort_msg("nothing listens on port %d", port);
+}
+
+static pid_t spawn(char *const argv[], const char *log)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(fd, 1), dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	servers[n_servers++] = pid;
+	return pid;
+}
+
+/* A registry on port with storage in base/<name>; extra: more YAML. */
+static void start_registry(const char *name, int port, const char *extra)
+{
+	char config[PATH_MAX], log[PATH_MAX], text[4096];
+
+	snprintf(config, sizeof(config), "%s/%s.yml", base, name);
+	snprintf(log, sizeof(log), "%s/%s.log", base, name);
+	snprintf(text, sizeof(text),
+		 "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n"
+		 "storage:\n  filesystem:\n    rootdirectory: %s/%s-data\n"
+		 "  delete:\n    enabled: true\n"
+		 "http:\n  addr: 127.0.0.1:%d\n%s",
+		 base, name, port, extra);
+	FILE *f = fopen(config, "w");
+	fputs(text, f);
+	fclose(f);
+	spawn((char *[]){REGISTRY_BIN, "serve", config, NULL}, log);
+	wait_for_port(port);
+}
+
+static void sh(const char *fmt, const char *arg)
+{
+	struct run r;
+
+	run(&r, fmt, arg, arg, arg, arg, arg, arg);
+	ck_assert_msg(r.code == 0, "%s: exit %d: %s%s", fmt, r.code, r.out, r.err);
+}
+
+/* A test CA and a certificate for 127.0.0.1 signed by it, in base/. */
+static void make_certificates(void)
+{
+	sh("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=kobako-test-ca "
+	   "-keyout ca.key -out ca.crt 2>&1 && "
+	   "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key "
+	   "-out server.csr 2>&1 && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && "
+	   "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 "
+	   "-extfile san.ext -out server.crt 2>&1 && "
+	   "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=token-signer "
+	   "-keyout token.key -out token.crt 2>&1",
+	   base);
+}
+
+static void start_servers(void)
+{
+	char extra[2048], issuer[PATH_MAX], log[PATH_MAX];
+	char port[16];
+
+	strlcpy(base, "/tmp/kobako-pull-test-XXXXXX", sizeof(base));
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	make_certificates();
+	start_registry("plain", PLAIN_PORT, "");
+	snprintf(extra, sizeof(extra),
+		 "  tls:\n    certificate: %s/server.crt\n    key: %s/server.key\n", base, base);
+	start_registry("tls", TLS_PORT, extra);
+	snprintf(issuer, sizeof(issuer), "%s/tests/token_issuer.py", top());
+	snprintf(log, sizeof(log), "%s/issuer.log", base);
+	snprintf(port, sizeof(port), "%d", ISSUER_PORT);
+	char key[PATH_MAX], crt[PATH_MAX];
+	snprintf(key, sizeof(key), "%s/token.key", base);
+	snprintf(crt, sizeof(crt), "%s/token.crt", base);
+	spawn((char *[]){"/usr/bin/python3", issuer, port, key, crt, NULL}, log);
+	wait_for_port(ISSUER_PORT);
+	snprintf(extra, sizeof(extra),
+		 "auth:\n  token:\n    realm: http://127.0.0.1:%d/token\n    service: kobako-test\n"
+		 "    issuer: kobako-test-issuer\n    rootcertbundle: %s/token.crt\n",
+		 ISSUER_PORT, base);
+	start_registry("token", TOKEN_PORT, extra);
+}
+
+static void stop_servers(void)
+{
+	for (size_t i = 0; i < n_servers; i++) {
+		kill(servers[i], SIGTERM);
+		waitpid(servers[i], NULL, 0);
+	}
+	n_servers = 0;
+	remove_tree(AT_FDCWD, base);
+}
+
+/* ---- images ---- */
+
+/* An OCI image of these layers (bottom first) for arch, added to l; returns
+ * the manifest's descriptor with a platform. */
+static json_object *add_image(struct layout *l, struct blob *layers, struct blob *plain, size_t n,
+			      const char *type, const char *arch)
+{
+	char config[2048], manifest[4096], entry[256], *p;
+	const char *digest;
+	json_object *d;
+
+	p = config + snprintf(config, sizeof(config),
+			      "{\"architecture\":\"%s\",\"os\":\"linux\",\"config\":{\"Cmd\":["
+			      "\"/bin/sh\"],\"Env\":[\"PATH=/bin\",\"FIXTURE=1\"]},\"rootfs\":{"
+			      "\"type\":\"layers\",\"diff_ids\":[",
+			      arch);
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s\"%s\"", i ? "," : "", plain[i].digest);
+	strcpy(p, "]}}");
+	digest = layout_add_blob(l, config, strlen(config));
+	p = manifest + snprintf(manifest, sizeof(manifest),
+				"{\"schemaVersion\":2,\"mediaType\":\"" OCI_MANIFEST
+				"\",\"config\":{\"mediaType\":\"" OCI_CONFIG
+				"\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[",
+				digest, strlen(config));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(entry, sizeof(entry),
+			 "%s{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}", i ? "," : "",
+			 type, layout_add_blob(l, layers[i].data, layers[i].len), layers[i].len);
+		p = stpcpy(p, entry);
+	}
+	strcpy(p, "]}");
+	d = json_tokener_parse("{}");
+	json_object_object_add(d, "mediaType", json_object_new_string(OCI_MANIFEST));
+	json_object_object_add(
+	    d, "digest", json_object_new_string(layout_add_blob(l, manifest, strlen(manifest))));
+	json_object_object_add(d, "size", json_object_new_int64(strlen(manifest)));
+	json_object *platform = json_tokener_parse("{\"os\":\"linux\"}");
+	json_object_object_add(platform, "architecture", json_object_new_string(arch));
+	json_object_object_add(d, "platform", platform);
+	return d;
+}
+
+/* Write l (plus an index of these descriptors) to work/name and push it to
+ * the registry at port as repo (skopeo: --all keeps an index an index). */
+static void push(struct layout *l, json_object **descs, size_t n, const char *repo, int port,
+		 const char *flags)
+{
+	json_object *index = json_tokener_parse("{\"schemaVersion\":2,\"mediaType\":"
+						"\"application/vnd.oci.image.index.v1+json\"}"),
+		    *list = json_object_new_array();
+	char dir[PATH_MAX];
+	struct run r;
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(list, descs[i]);
+	json_object_object_add(index, "manifests", list);
+	const char *text = json_object_to_json_string(index);
+	char top[512];
+	if (n > 1) { /* skopeo's oci: wants one entry: the index, as a blob */
+		const char *digest = layout_add_blob(l, text, strlen(text));
+		snprintf(top, sizeof(top),
+			 "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
+			 "vnd.oci.image.index.v1+json\",\"digest\":\"%s\",\"size\":%zu}]}",
+			 digest, strlen(text));
+		text = top;
+	}
+	layout_add(l, "index.json", text, strlen(text));
+	layout_add(l, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30);
+	snprintf(dir, sizeof(dir), "%s/layout-%d-%s", work, port, repo);
+	for (char *s = dir + strlen(work) + 1; *s; s++)
+		*s = *s == '/' || *s == ':' ? '_' : *s;
+	layout_write_dir(l, dir);
+	json_object_put(index);
+	run(&r, "skopeo copy -q %s --dest-tls-verify=false oci:%s docker://127.0.0.1:%d/%s 2>&1",
+	    flags, dir, port, repo);
+	ck_assert_msg(r.code == 0, "skopeo: %s", r.out);
+}
+
+/* The two-layer image (whiteouts, busybox) as one gzip, zstd or plain
+ * manifest, pushed as repo; its layer digests into digests (may be NULL). */
+static void push_two_layers(const char *repo, int port, int filter, const char *type,
+			    char digests[2][DIGEST_LEN + 1])
+{
+	struct layout l = {0};
+	struct blob z[2], plain[2];
+	json_object *d;
+
+	make_two_layers(&z[0], &z[1], filter);
+	make_two_layers(&plain[0], &plain[1], ARCHIVE_FILTER_NONE);
+	d = add_image(&l, z, plain, 2, type, "amd64");
+	for (int i = 0; digests && i < 2; i++)
+		strlcpy(digests[i], z[i].digest, DIGEST_LEN + 1);
+	push(&l, &d, 1, repo, port, "");
+	for (int i = 0; i < 2; i++)
+		blob_free(&z[i]), blob_free(&plain[i]);
+	layout_free(&l);
+}
+
+/* ---- checks ---- */
+
+/* Everything in the store, as names (layers, images, tmp, pulls). */
+static char *store_listing(void)
+{
+	struct run r;
+
+	run(&r, "cd %s && find . | sort", store);
+	return strdup(r.out);
+}
+
+/* Exit 125, one line on stderr containing message. */
+static void assert_one_line(const struct run *r, const char *message)
+{
+	ck_assert_msg(r->code == 125, "exit %d, stderr: %s", r->code, r->err);
+	ck_assert_contains(r->err, message);
+	ck_assert_msg(strchr(r->err, '\n') == r->err + strlen(r->err) - 1, "not one line: %s",
+		      r->err);
+}
+
+/* A pull that must fail with message and leave the store as it was. */
+static void assert_pull_fails(const char *args, const char *message)
+{
+	char *before = store_listing(), *after;
+	struct run r;
+
+	run(&r, BIN " image pull --root %s %s", store, args);
+	assert_one_line(&r, message);
+	after = store_listing();
+	ck_assert_str_eq(before, after);
+	free(before), free(after);
+}
+
+/* How many layer blob GETs the registry named has logged. */
+static int blob_gets(const char *name)
+{
+	struct run r;
+
+	run(&r, "grep -c 'GET /v2/[^ ]*/blobs/sha256:' %s/%s.log || true", base, name);
+	return atoi(r.out);
+}
+
+/* ---- tests ---- */
+
+START_TEST(pull_and_run)
+{
+	struct run r;
+	int gets;
+
+	push_two_layers("test/two:v1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/two:v1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s%s", r.out, r.err);
+	ck_assert_contains(r.out, "v1: Pulling from 127.0.0.1:5000/test/two\n");
+	ck_assert_contains(r.out, ": Download complete");
+	ck_assert_contains(r.out, "Status: Downloaded newer image for 127.0.0.1:5000/test/two:v1 "
+				  "as two:v1\n");
+	ck_assert_str_eq(r.err, "");
+	run(&r, BIN " image ls --root %s", store);
+	ck_assert_contains(r.out, "two:v1 ");
+	/* whiteouts: deleteme gone, data/ opaque; the upper os-release wins */
+	run(&r,
+	    BIN " run --root %s --net none two:v1 /bin/sh -c 'cat /etc/os-release; ls /data "
+		"/etc'",
+	    store);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_contains(r.out, "fixture upper");
+	ck_assert_msg(!strstr(r.out, "deleteme") && !strstr(r.out, "\na\n"), "%s", r.out);
+	/* again: every layer is in the store, none is fetched */
+	gets = blob_gets("plain");
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/two:v1 again", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_contains(r.out, ": Already exists");
+	ck_assert_contains(r.out, "Status: Image is up to date");
+	ck_assert_int_eq(blob_gets("plain"), gets + 1); /* the config only */
+	run(&r, "ls %s/pulls", store);
+	ck_assert_str_eq(r.out, ""); /* no download directory left */
+}
+END_TEST
+
+START_TEST(zstd_and_plain_layers)
+{
+	struct run r;
+
+	push_two_layers("test/zstd", PLAIN_PORT, ARCHIVE_FILTER_ZSTD, OCI_LAYER "+zstd", NULL);
+	push_two_layers("test/plain", PLAIN_PORT, ARCHIVE_FILTER_NONE, OCI_LAYER, NULL);
+	for (int i = 0; i < 2; i++) {
+		const char *repo = i ? "test/plain" : "test/zstd";
+		run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/%s img%d", store, PLAIN_PORT,
+		    repo, i);
+		ck_assert_msg(r.code == 0, "%s", r.err);
+		ck_assert_str_eq(r.out, "");
+		run(&r, BIN " run --root %s --net none img%d /bin/cat /etc/os-release", store, i);
+		ck_assert_contains(r.out, "fixture upper");
+	}
+}
+END_TEST
+
+/* An index whose arm64 image has another layer: a wrong pick shows. */
+START_TEST(platform_choice)
+{
+	const struct tar_entry amd[] = {{'d', "etc", NULL}, {'f', "arch", "amd64\n"}, {0}},
+			       arm[] = {{'f', "arch", "arm64\n"}, {0}};
+	struct blob layers[2], plain[2];
+	json_object *d[2];
+	struct layout l = {0};
+	struct run r;
+	char path[PATH_MAX];
+
+	make_tar(&layers[0], ARCHIVE_FILTER_GZIP, true, amd);
+	make_tar(&layers[1], ARCHIVE_FILTER_GZIP, false, arm);
+	make_tar(&plain[0], ARCHIVE_FILTER_NONE, true, amd);
+	make_tar(&plain[1], ARCHIVE_FILTER_NONE, false, arm);
+	d[0] = add_image(&l, &layers[0], &plain[0], 1, OCI_LAYER "+gzip", "amd64");
+	d[1] = add_image(&l, &layers[1], &plain[1], 1, OCI_LAYER "+gzip", "arm64");
+	push(&l, d, 2, "test/multi:1", PLAIN_PORT, "--all");
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/multi:1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	run(&r, BIN " run --root %s --net none multi:1 /bin/cat /arch", store);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "amd64\n");
+	run(&r, BIN " image pull -q --root %s --platform linux/arm64 127.0.0.1:%d/test/multi:1 arm",
+	    store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	snprintf(path, sizeof(path), "%s/images/arm.json", store);
+	char *json = slurp(path);
+	ck_assert_contains(json, layers[1].digest);
+	free(json);
+	assert_pull_fails("--platform linux/s390x 127.0.0.1:5000/test/multi:1",
+			  "no image for linux/s390x (the index has: linux/amd64, linux/arm64)");
+	for (int i = 0; i < 2; i++)
+		blob_free(&layers[i]), blob_free(&plain[i]);
+	layout_free(&l);
+}
+END_TEST
+
+START_TEST(digest_pinning)
+{
+	struct run r;
+	char digest[DIGEST_LEN + 1];
+
+	push_two_layers("test/pin:1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	run(&r,
+	    "skopeo inspect --raw --tls-verify=false docker://127.0.0.1:%d/test/pin:1 | "
+	    "sha256sum | cut -c1-64",
+	    PLAIN_PORT);
+	snprintf(digest, sizeof(digest), "sha256:%.64s", r.out);
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/pin@%s pinned", store, PLAIN_PORT,
+	    digest);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_contains(r.out, digest);
+	assert_pull_fails("127.0.0.1:5000/test/pin@sha256:"
+			  "0000000000000000000000000000000000000000000000000000000000000000",
+			  "MANIFEST_UNKNOWN");
+}
+END_TEST
+
+START_TEST(registry_errors)
+{
+	assert_pull_fails("127.0.0.1:5000/test/nothing-here", "manifest latest: ");
+	assert_pull_fails("127.0.0.1:5000/test/nothing-here", "UNKNOWN");
+	assert_pull_fails("127.0.0.1:5999/x", "Couldn't connect to server");
+	assert_pull_fails("no-such-host.invalid/x", "Could not resolve host");
+	assert_pull_fails("Bad/Name", "bad repository name");
+	assert_pull_fails("--platform linux 127.0.0.1:5000/x", "use os/arch");
+}
+END_TEST
+
+/* A blob that the registry serves damaged or short fails its check. */
+START_TEST(damaged_blobs)
+{
+	char digests[2][DIGEST_LEN + 1], path[PATH_MAX];
+	struct run r;
+
+	push_two_layers("test/bad:1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", digests);
+	snprintf(path, sizeof(path), "%s/plain-data/docker/registry/v2/blobs/sha256/%.2s/%s/data",
+		 base, digests[1] + 7, digests[1] + 7);
+	flip_byte(path, 20);
+	assert_pull_fails("127.0.0.1:5000/test/bad:1", "digest mismatch");
+	run(&r, "truncate -s 10 %s", path);
+	assert_pull_fails("127.0.0.1:5000/test/bad:1", "truncated download (10 of ");
+}
+END_TEST
+
+START_TEST(tls_with_test_ca)
+{
+	char ca[PATH_MAX];
+	struct run r;
+
+	snprintf(ca, sizeof(ca), "%s/ca.crt", base);
+	push_two_layers("test/tls:1", TLS_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	assert_pull_fails("127.0.0.1:5443/test/tls:1", "certificate");
+	run(&r, BIN " image pull -q --root %s --ca-file %s 127.0.0.1:%d/test/tls:1", store, ca,
+	    TLS_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	run(&r, "SSL_CERT_FILE=%s " BIN " image pull -q --root %s 127.0.0.1:%d/test/tls:1 tls2", ca,
+	    store, TLS_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	run(&r, BIN " image pull -q --root %s --insecure 127.0.0.1:%d/test/tls:1 tls3", store,
+	    TLS_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+}
+END_TEST
+
+START_TEST(bearer_tokens)
+{
+	char log[PATH_MAX];
+	struct run r;
+
+	/* skopeo pushes with the issuer's token too (it grants everything) */
+	push_two_layers("test/tok:1", TOKEN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/tok:1", store, TOKEN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	snprintf(log, sizeof(log), "%s/issuer.log", base);
+	char *text = slurp(log);
+	ck_assert_contains(text, "scope=repository%3Atest%2Ftok%3Apull");
+	free(text);
+	/* the issuer refuses this repository: the registry's 401 stays */
+	push_two_layers("test/tok:1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	assert_pull_fails("127.0.0.1:5001/forbidden/x", "UNAUTHORIZED");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pull");
+	TCase *tc = tcase_create("pull");
+
+	if (access(REGISTRY_BIN, X_OK) < 0 || access("/usr/bin/skopeo", X_OK) < 0) {
+		printf("test_pull: SKIPPED: needs docker-registry and skopeo (make deps)\n");
+		return 0;
+	}
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, make_store_base, remove_store_base);
+	tcase_add_unchecked_fixture(tc, start_servers, stop_servers);
+	tcase_add_checked_fixture(tc, fresh_store, NULL);
+	tcase_add_test(tc, pull_and_run);
+	tcase_add_test(tc, zstd_and_plain_layers);
+	tcase_add_test(tc, platform_choice);
+	tcase_add_test(tc, digest_pinning);
+	tcase_add_test(tc, registry_errors);
+	tcase_add_test(tc, damaged_blobs);
+	tcase_add_test(tc, tls_with_test_ca);
+	tcase_add_test(tc, bearer_tokens);
+	suite_add_tcase(s, tc);
+	return run_integration_suite(s);
+}
