@@ -20,12 +20,14 @@
 #include "mount.h"
 #include "net.h"
 #include "pid1.h"
+#include "state.h"
 #include "uts_pid.h"
 
 #define STEP 4
 
 struct container {
 	struct options opt;
+	struct state state; /* /run/kobako/<id>, locked while we live */
 	struct sync_pipe sync; /* the child waits on it for the parent's go */
 	struct net net; /* address lease, veth, -p proxy */
 };
@@ -59,6 +61,9 @@ int main(int argc, char **argv)
 
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
 	require_root(); /* namespaces need CAP_SYS_ADMIN */
+	if (state_open(&c.state, c.opt.id) < 0) /* locked: we are alive */
+		goto out;
+	state_reclaim(NULL); /* what killed supervisors left */
 	if (sync_open(&c.sync) < 0)
 		die("pipe");
 	block_forwarded_signals(); /* until supervise() takes them */
@@ -80,5 +85,6 @@ int main(int argc, char **argv)
 	code = supervise(child); /* forward signals, wait */
 out:
 	net_release(&c.net); /* proxy, veth, lease, files */
+	state_close(&c.state); /* nothing of ours is left */
 	return code;
 }

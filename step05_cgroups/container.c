@@ -12,6 +12,7 @@
  * man: cgroups(7), cgroup_namespaces(7); cgroup.c has the mechanism.
  */
 #include <bsd/unistd.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -22,16 +23,25 @@
 #include "mount.h"
 #include "net.h"
 #include "pid1.h"
+#include "state.h"
 #include "uts_pid.h"
 
 #define STEP 5
 
 struct container {
 	struct options opt;
+	struct state state; /* /run/kobako/<id>, locked while we live */
 	struct sync_pipe sync; /* the child waits on it for the parent's go */
 	struct net net; /* address lease, veth, -p proxy */
 	struct cgroup cgroup; /* where its limits are */
 };
+
+/* What a supervisor killed with SIGKILL left (state.c): its cgroups. */
+static int take_back(const char *id, const char *kind, const char *path)
+{
+	(void)id;
+	return strcmp(kind, "cgroup") == 0 ? cgroup_take_back(path) : 0;
+}
 
 /* The container's side: runs in the cloned child, never returns. */
 static void container_main(struct container *c)
@@ -64,6 +74,9 @@ int main(int argc, char **argv)
 
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
 	require_root(); /* namespaces need CAP_SYS_ADMIN */
+	if (state_open(&c.state, c.opt.id) < 0) /* locked: we are alive */
+		goto out;
+	state_reclaim(take_back); /* what killed supervisors left */
 	if (sync_open(&c.sync) < 0)
 		die("pipe");
 	block_forwarded_signals(); /* until supervise() takes them */
@@ -91,5 +104,6 @@ out:
 	if (cgroup_release(&c.cgroup) < 0) /* rmdir PARENT/<id> */
 		code = EXIT_RUNTIME;
 	net_release(&c.net); /* proxy, veth, lease, files */
+	state_close(&c.state); /* nothing of ours is left */
 	return code;
 }

@@ -23,17 +23,31 @@
 #include "mount.h"
 #include "net.h"
 #include "pid1.h"
+#include "state.h"
 #include "uts_pid.h"
 
 #define STEP 6
 
 struct container {
 	struct options opt;
+	struct state state; /* /run/kobako/<id>, locked while we live */
 	struct sync_pipe sync; /* the child waits on it for the parent's go */
 	struct net net; /* address lease, veth, -p proxy */
 	struct cgroup cgroup; /* where its limits are */
 	struct image image; /* the layers, our upper layer, the mount point */
 };
+
+/* What a supervisor killed with SIGKILL left (state.c): its cgroups and
+ * its upper layer. */
+static int take_back(const char *id, const char *kind, const char *path)
+{
+	(void)id;
+	if (strcmp(kind, "cgroup") == 0)
+		return cgroup_take_back(path);
+	if (strcmp(kind, "upper") == 0)
+		return image_take_back(path);
+	return 0;
+}
 
 /* The container's side: runs in the cloned child, never returns. */
 static void container_main(struct container *c)
@@ -68,6 +82,9 @@ static int run_container(int argc, char **argv)
 
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
 	require_root(); /* namespaces need CAP_SYS_ADMIN */
+	if (state_open(&c.state, c.opt.id) < 0) /* locked: we are alive */
+		goto out;
+	state_reclaim(take_back); /* what killed supervisors left */
 	if (sync_open(&c.sync) < 0)
 		die("pipe");
 	block_forwarded_signals(); /* until supervise() takes them */
@@ -98,6 +115,7 @@ out:
 		code = EXIT_RUNTIME;
 	net_release(&c.net); /* proxy, veth, lease, files */
 	image_release(&c.image); /* drop the upper layer (or --keep it) */
+	state_close(&c.state); /* nothing of ours is left */
 	return code;
 }
 

@@ -34,6 +34,7 @@
 #include "common/die.h"
 #include "common/path.h"
 #include "image_store.h"
+#include "state.h"
 
 #define UPPER_MODE 0755 /* the upper dir's mode is "/"'s mode in the container */
 
@@ -102,7 +103,13 @@ static int make_container_dirs(struct image *img, const struct options *opt)
 		return fail("image store %s", parent);
 	if (check_upper_filesystem(parent, opt->store) < 0)
 		return -1;
-	if (path_join(img->dir, sizeof(img->dir), parent, opt->id) < 0 || mkdir(img->dir, 0700) < 0)
+	if (path_join(img->dir, sizeof(img->dir), parent, opt->id) < 0)
+		return fail("%s/%s", parent, opt->id);
+	/* Should our supervisor be killed, the next run takes it back (state.c);
+	 * with --keep it stays, on purpose. */
+	if (!opt->keep && state_record(opt->id, "upper", img->dir) < 0)
+		return -1;
+	if (mkdir(img->dir, 0700) < 0)
 		return fail("mkdir %s", img->dir);
 	img->created = true;
 	path_join(upper, sizeof(upper), img->dir, "upper");
@@ -158,6 +165,13 @@ void mount_image(const struct image *img)
 	 * then what step03's pivot_root makes "/". */
 	if (mount("overlay", img->rootfs, "overlay", 0, img->options) < 0)
 		die_child("mount overlay on %s (%s)", img->rootfs, img->options);
+}
+
+int image_take_back(const char *dir)
+{
+	if (remove_tree(AT_FDCWD, dir) < 0)
+		return fail("remove %s", dir);
+	return 0;
 }
 
 void image_release(struct image *img)

@@ -30,6 +30,7 @@
 #include "net.h"
 #include "pid1.h"
 #include "seccomp.h"
+#include "state.h"
 #include "tty.h"
 #include "uts_pid.h"
 
@@ -37,6 +38,7 @@
 
 struct container {
 	struct options opt;
+	struct state state; /* /run/kobako/<id>, locked while we live */
 	struct sync_pipe sync; /* the child waits on it for the parent's go */
 	struct net net; /* address lease, veth, -p proxy */
 	struct cgroup cgroup; /* where its limits are */
@@ -46,6 +48,18 @@ struct container {
 	struct devices devices; /* the devices it may open */
 	struct terminal term; /* -t: a pty of its own; never the host's terminal */
 };
+
+/* What a supervisor killed with SIGKILL left (state.c): its cgroups and
+ * its upper layer. */
+static int take_back(const char *id, const char *kind, const char *path)
+{
+	(void)id;
+	if (strcmp(kind, "cgroup") == 0)
+		return cgroup_take_back(path);
+	if (strcmp(kind, "upper") == 0)
+		return image_take_back(path);
+	return 0;
+}
 
 /* The container's side: runs in the cloned child, never returns. */
 static void container_main(struct container *c)
@@ -87,6 +101,9 @@ static int run_container(int argc, char **argv)
 
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
 	require_root(); /* namespaces need CAP_SYS_ADMIN */
+	if (state_open(&c.state, c.opt.id) < 0) /* locked: we are alive */
+		goto out;
+	state_reclaim(take_back); /* what killed supervisors left */
 	if (caps_prepare(&c.caps, &c.opt) < 0 || /* --cap-add, --cap-drop */
 	    seccomp_filter_prepare(&c.filter, &c.opt, &c.caps) < 0) /* the profile */
 		goto out;
@@ -127,6 +144,7 @@ out:
 	net_release(&c.net); /* proxy, veth, lease, files */
 	image_release(&c.image); /* drop the upper layer (or --keep it) */
 	seccomp_filter_free(&c.filter);
+	state_close(&c.state); /* nothing of ours is left */
 	return code;
 }
 

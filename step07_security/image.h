@@ -30,6 +30,10 @@ int image_prepare(struct image *img, const struct options *opt);
  * Exits 125 on failure. */
 void mount_image(const struct image *img);
 
+/* Remove STORE/containers/<id> of a container whose supervisor was killed
+ * (state.c). Returns 0 or -1 (printed). */
+int image_take_back(const char *dir);
+
 /* Parent, after the container ended: remove the upper layer, or with --keep
  * say where it is. Idempotent; keeps errno. */
 void image_release(struct image *img);

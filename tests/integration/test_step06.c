@@ -153,26 +153,43 @@ START_TEST(copy_on_write)
 }
 END_TEST
 
-/* What else a supervisor killed with SIGKILL leaves: its cgroups (their
- * last process may still be on its way out: cgroup_remove waits for it). */
-static void remove_cgroups_of(const char *id)
+/* Does container id still have a cgroup directory in some hierarchy? */
+static bool has_cgroups(const char *id)
 {
 	struct cgroup_layout layout;
+	bool found = false;
 
 	if (cgroup_detect(&layout) < 0)
-		return;
+		return false;
 	for (size_t i = 0; i < layout.n; i++) {
 		ck_assert_int_eq(cgroup_resolve(&layout.h[i], getenv("KOBAKO_CGROUP_PARENT"), id),
 				 0);
-		layout.h[i].created = true;
-		ck_assert_int_eq(cgroup_remove(&layout.h[i]), 0);
+		found |= access(layout.h[i].dir, F_OK) == 0;
 	}
+	return found;
+}
+
+/* The next container run takes back what the killed supervisor of container
+ * id left (state.c), and says so in one line: its cgroups and its state
+ * directory; its upper layer unless `kept` (--keep). */
+static void next_run_takes_back(const char *id, bool kept)
+{
+	char line[80], path[PATH_MAX];
+
+	run(&r, BIN " run --net none --root %s %s /bin/true", store, rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	snprintf(line, sizeof(line), "container: took back what container %.12s left", id);
+	ck_assert_contains(r.err, line);
+	ck_assert_msg(!has_cgroups(id), "cgroups of %s are left", id);
+	snprintf(path, sizeof(path), "/run/kobako/%s", id);
+	ck_assert_msg(access(path, F_OK) < 0, "%s is left", path);
+	snprintf(path, sizeof(path), "%s/containers/%s/upper", store, id);
+	ck_assert_msg((access(path, F_OK) == 0) == kept, "%s: kept %d", path, kept);
 }
 
 /* Start `run OPTIONS busybox sh -c 'SCRIPT; ...'` and SIGKILL its supervisor
- * once the container is up, so no cleanup runs. Its container directory
- * stays in the store (checked); its cgroups, which nothing takes back, are
- * removed here. The container's id goes into id. */
+ * once the container is up, so no cleanup runs: its container directory and
+ * its cgroups stay (checked). The container's id goes into id. */
 static void kill_supervisor_midway(const char *options, const char *script, char *id, size_t size)
 {
 	char containers[PATH_MAX];
@@ -189,8 +206,51 @@ static void kill_supervisor_midway(const char *options, const char *script, char
 	ck_assert_int_eq(entries(containers), 1); /* no cleanup ran */
 	run(&r, "ls %s", containers);
 	strlcpy(id, strtok(r.out, "\n"), size);
-	remove_cgroups_of(id);
+	ck_assert(has_cgroups(id));
 }
+
+/* The next run takes back all a killed supervisor left: cgroups, state
+ * directory, upper layer. */
+START_TEST(killed_supervisor_taken_back_by_next_run)
+{
+	char id[80], containers[PATH_MAX];
+
+	import_busybox();
+	kill_supervisor_midway("", "true", id, sizeof(id));
+	next_run_takes_back(id, false);
+	snprintf(containers, sizeof(containers), "%s/containers", store);
+	ck_assert_int_eq(entries(containers), 0);
+}
+END_TEST
+
+/* Supervisors killed at many moments of their start-up (every 3 ms from 0
+ * to 57 ms), some before they made anything: after one more run nothing of
+ * theirs is left: no cgroup, no state directory, no container directory, no
+ * mount. */
+START_TEST(supervisors_killed_during_start_up_leave_nothing)
+{
+	char containers[PATH_MAX], *before = mount_snapshot();
+
+	import_busybox();
+	snprintf(containers, sizeof(containers), "%s/containers", store);
+	for (int ms = 0; ms < 60; ms += 3) {
+		struct bg c;
+
+		start_bg(&c, BIN " run --net none --root %s busybox /bin/true 2>/dev/null", store);
+		usleep(ms * 1000); /* the moment is the point of this test */
+		kill(c.pid, SIGKILL);
+		stop_bg(&c);
+	}
+	run(&r, BIN " run --net none --root %s %s /bin/true", store, rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_int_eq(entries(containers), 0);
+	run(&r, "ls /run/kobako | grep -c '^[0-9a-f]\\{64\\}$'");
+	ck_assert_str_eq(r.out, "0\n");
+	char *after = mount_snapshot();
+	ck_assert_str_eq(before, after);
+	free(before), free(after);
+}
+END_TEST
 
 /* A supervisor killed with SIGKILL cannot clean up: its container directory
  * stays, with its record of the layers it stacked. Nobody holds that record
@@ -207,6 +267,7 @@ START_TEST(killed_supervisor_left_behind_until_next_gc)
 	ck_assert_str_eq(r.out, "0\n"); /* the dead container kept no layer */
 	snprintf(containers, sizeof(containers), "%s/containers", store);
 	ck_assert_int_eq(entries(containers), 0);
+	next_run_takes_back(id, false); /* its cgroups */
 }
 END_TEST
 
@@ -224,6 +285,7 @@ START_TEST(killed_keep_container_keeps_its_writes)
 	    store, store, store, id);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	ck_assert_str_eq(r.out, "0\nkept\n"); /* layers freed, writes kept */
+	next_run_takes_back(id, true); /* its cgroups; the writes stay */
 }
 END_TEST
 
@@ -396,6 +458,8 @@ int main(void)
 	tcase_add_test(tc, rm_keeps_layers_of_running_containers);
 	tcase_add_test(tc, deep_upper_layer_removed);
 	tcase_add_test(tc, killed_supervisor_left_behind_until_next_gc);
+	tcase_add_test(tc, killed_supervisor_taken_back_by_next_run);
+	tcase_add_test(tc, supervisors_killed_during_start_up_leave_nothing);
 	tcase_add_test(tc, killed_keep_container_keeps_its_writes);
 	tcase_add_test(tc, errors_are_one_line);
 	tcase_add_test(tc, store_on_overlayfs_explained);
