@@ -499,6 +499,38 @@ static void expect_125(const char *args, const char *message)
 	free(held), free(held_after);
 }
 
+/* The -p proxy is a child of the supervisor that holds only what it needs:
+ * stdin, stdout, stderr and its one listener; not the sync pipe, not the
+ * state lock (else a killed supervisor would look alive), nothing else. */
+START_TEST(proxy_holds_only_its_listener)
+{
+	char path[64], exe[PATH_MAX], self[PATH_MAX], *children;
+	struct bg c;
+	int proxies = 0;
+
+	start_until_up(&c, "up\n",
+		       STEP04 " run -p 18097:80 %s /bin/sh -c 'echo up; read x || true'", rootfs());
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", c.pid, c.pid);
+	ck_assert_ptr_nonnull(children = slurp(path));
+	snprintf(path, sizeof(path), "/proc/%d/exe", c.pid);
+	ck_assert_int_gt(readlink(path, self, sizeof(self) - 1), 0);
+	for (char *pid = strtok(children, " \n"); pid; pid = strtok(NULL, " \n")) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%s/exe", pid);
+		if ((n = readlink(path, exe, sizeof(exe) - 1)) < 0 || strncmp(exe, self, n) != 0)
+			continue; /* the container's sh */
+		snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+		run(&r, "ls %s | wc -l", path);
+		ck_assert_str_eq(r.out, "4\n");
+		proxies++;
+	}
+	ck_assert_int_eq(proxies, 1);
+	free(children);
+	ck_assert_int_eq(stop_bg(&c), 0);
+}
+END_TEST
+
 START_TEST(bad_network_options)
 {
 	expect_125("--subnet 10.0.0.0/33", "--subnet 10.0.0.0/33: expected a network");
@@ -927,6 +959,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, inside_only_lo_and_eth0);
+	tcase_add_test(tc, proxy_holds_only_its_listener);
 	tcase_add_test(tc, etc_hosts_and_hostname_generated);
 	tcase_add_test(tc, host_reaches_server_in_container);
 	tcase_add_test(tc, container_reaches_gateway);
