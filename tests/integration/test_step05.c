@@ -183,6 +183,21 @@ START_TEST(sees_itself_as_root)
 }
 END_TEST
 
+/* --cgroup-parent PARENT/a/b/c: the parents the container made go with it. */
+START_TEST(made_parents_removed)
+{
+	char path[PATH_MAX];
+
+	run(&r, C5 " --memory 64m --cgroup-parent %s/a/b/c %s true", getenv("KOBAKO_CGROUP_PARENT"),
+	    rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	for (size_t i = 0; i < layout.n; i++) {
+		ck_assert_int_eq(path_join(path, sizeof(path), parent_dir[i], "a"), 0);
+		ck_assert_msg(access(path, F_OK) < 0, "%s is left", path);
+	}
+}
+END_TEST
+
 START_TEST(gone_after_every_exit)
 {
 	char dir[PATH_MAX], procs[PATH_MAX + 16], *pids;
@@ -332,6 +347,7 @@ int main(void)
 	tcase_add_test(tc, limits_are_in_the_files);
 	tcase_add_test(tc, sees_itself_as_root);
 	tcase_add_test(tc, gone_after_every_exit);
+	tcase_add_test(tc, made_parents_removed);
 	tcase_add_test(tc, stray_process_in_the_cgroup_is_killed);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, missing_controller);

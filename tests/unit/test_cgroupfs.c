@@ -204,19 +204,40 @@ END_TEST
 
 START_TEST(make_and_remove_v1)
 {
-	struct hierarchy h = {0};
+	struct hierarchy h = {0}, other = {0};
+	char path[PATH_MAX];
 
 	strlcpy(h.mount, tmp, sizeof(h.mount));
+	strlcpy(other.mount, tmp, sizeof(other.mount));
 	snprintf(h.dir, sizeof(h.dir), "%s/a/b/ID", tmp);
 	ck_assert_int_eq(cgroup_make(&h, CGROUP_V1, 0), 0);
 	ck_assert(h.created && is_directory(h.dir));
 	ck_assert_int_eq(cgroup_make(&h, CGROUP_V1, 0), -1); /* the leaf must be new */
 	ck_assert_int_eq(cgroup_remove(&h), 0);
 	ck_assert(!is_directory(h.dir));
-	ck_assert(is_directory(h.mount)); /* the parents stay: other containers share them */
+	ck_assert(is_directory(h.mount));
+	snprintf(path, sizeof(path), "%s/a", tmp);
+	ck_assert(!is_directory(path)); /* the parents it made went with it */
 	ck_assert_int_eq(cgroup_remove(&h), 0); /* idempotent */
 	h.created = true;
 	ck_assert_int_eq(cgroup_remove(&h), 0); /* ENOENT is success */
+	/* A parent that was there before stays, and so does one still in use. */
+	snprintf(path, sizeof(path), "%s/kept", tmp);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(h.dir, sizeof(h.dir), "%s/kept/c/ID", tmp);
+	snprintf(other.dir, sizeof(other.dir), "%s/kept/c/OTHER", tmp);
+	ck_assert_int_eq(cgroup_make(&h, CGROUP_V1, 0), 0);
+	ck_assert_int_eq(cgroup_make(&other, CGROUP_V1, 0), 0);
+	ck_assert_int_eq(cgroup_remove(&h), 0);
+	snprintf(path, sizeof(path), "%s/kept/c", tmp);
+	ck_assert(is_directory(path)); /* OTHER is still in it */
+	ck_assert_int_eq(cgroup_remove(&other), 0);
+	snprintf(path, sizeof(path), "%s/kept", tmp);
+	ck_assert(is_directory(path));
+	snprintf(path, sizeof(path), "%s/kept/c", tmp);
+	ck_assert_int_eq(rmdir(path), 0); /* made by ID, which left first: it stays */
+	snprintf(path, sizeof(path), "%s/kept", tmp);
+	ck_assert_int_eq(rmdir(path), 0);
 }
 END_TEST
 
