@@ -260,13 +260,15 @@ static void find_groups(struct user *u, const char *spec, const char *group)
 		u->gid = gid;
 }
 
-/* setgroups, setgid, setuid: in that order, while we may still change ids. */
+/* setgroups, setgid, setuid: in that order, while we may still change ids.
+ * No user is root (uid 0), looked up all the same: Docker gives root the
+ * groups /etc/group lists it in ("wheel") and its home. */
 static void become_user(struct config *cfg)
 {
 	char spec[USER_SPEC_MAX], *group, home[PATH_MAX + 8];
 	struct user u;
 
-	strlcpy(spec, cfg->user, sizeof(spec));
+	strlcpy(spec, cfg->user[0] ? cfg->user : "0", sizeof(spec)); /* no User: root */
 	if ((group = strchr(spec, ':')))
 		*group++ = '\0';
 	find_user(&u, cfg->user, spec);
@@ -288,7 +290,6 @@ void config_apply(struct config *cfg)
 	 * root already: the path cannot lead outside it. */
 	if (cfg->workdir[0] && (mkdir_p(cfg->workdir, WORKDIR_MODE) < 0 || chdir(cfg->workdir) < 0))
 		die_child("working directory %s", cfg->workdir);
-	if (cfg->user[0])
-		become_user(cfg);
+	become_user(cfg); /* root too: its groups and HOME, as Docker */
 	set_command_environment(cfg->env); /* Env, --env-file, -e: exec_command() sets them */
 }
