@@ -147,8 +147,9 @@ int image_prepare(struct image *img, const struct options *opt)
 	*img = (struct image){.keep = opt->keep, .layers_fd = -1};
 	/* Only an import makes a store: a typo in --root must not make one.
 	 * A directory as the root needs one for its upper layer: the default
-	 * store is made for it. */
-	bool create = strcmp(opt->store, DEFAULT_STORE) == 0 && is_directory(opt->rootfs);
+	 * store ($KOBAKO_ROOT or DEFAULT_STORE) is made for it. */
+	const char *fallback = getenv("KOBAKO_ROOT") ? getenv("KOBAKO_ROOT") : DEFAULT_STORE;
+	bool create = strcmp(opt->store, fallback) == 0 && is_directory(opt->rootfs);
 	if (!create && !is_directory(opt->store) && !is_directory(opt->rootfs))
 		return failx("IMAGE %s: no such image (no image store at %s)", opt->rootfs,
 			     opt->store);
