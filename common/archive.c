@@ -396,7 +396,12 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e)
 	    (archive_entry_filetype(e) != AE_IFDIR || archive_entry_hardlink(e)))
 		return failx("%s: entry '%s': the top must stay a directory", u->label, entry);
 	if (place_entry(u, parent, name, e) < 0)
-		return fail("%s: entry '%s'", u->label, entry);
+		return u->declared > u->room
+			   ? failx("%s: entry '%s': the files need %llu bytes, the store's "
+				   "filesystem has %llu free",
+				   u->label, entry, (unsigned long long)u->declared,
+				   (unsigned long long)u->room)
+			   : fail("%s: entry '%s'", u->label, entry);
 	return 0;
 }
 
