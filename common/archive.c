@@ -28,6 +28,7 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -47,6 +48,7 @@ struct unpack {
 	struct new_file_defaults defaults; /* what a new file gets without chown/chmod */
 	struct parent_cache parent; /* the last entry's directory, still open */
 	uint64_t bytes;
+	uint64_t declared, room; /* data the headers announce; free bytes at the start */
 };
 
 int open_beneath(int root, const char *path, int flags)
@@ -269,10 +271,31 @@ static int write_data(struct unpack *u, int fd, struct archive_entry *e)
 	return end < archive_entry_size(e) ? ftruncate(fd, archive_entry_size(e)) : 0;
 }
 
+/* The data the entry's header says is in the archive: its size, or for a
+ * sparse file only its data regions (the holes take no room). */
+static uint64_t declared_data(struct archive_entry *e)
+{
+	la_int64_t offset, length;
+	uint64_t bytes = 0;
+
+	if (archive_entry_sparse_reset(e) == 0)
+		return archive_entry_size(e);
+	while (archive_entry_sparse_next(e, &offset, &length) == ARCHIVE_OK)
+		bytes += length;
+	return bytes;
+}
+
 /* A regular file: created, filled from the archive, its metadata set. */
 static int create_regular(struct unpack *u, int dir_fd, const char *name, struct archive_entry *e)
 {
-	int fd = open_new_file(dir_fd, name, e), r;
+	int fd, r;
+
+	/* Refuse before writing what the filesystem cannot hold: a gzip
+	 * layer of a few MB may declare gigabytes of zeros. */
+	u->declared += declared_data(e);
+	if (u->declared > u->room)
+		return errno = ENOSPC, -1;
+	fd = open_new_file(dir_fd, name, e);
 
 	/* The name is almost always new: look at what is there only if taken. */
 	if (fd < 0 && errno == EEXIST && clear_name(u, dir_fd, name, false) == 0)
@@ -373,7 +396,12 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e)
 	    (archive_entry_filetype(e) != AE_IFDIR || archive_entry_hardlink(e)))
 		return failx("%s: entry '%s': the top must stay a directory", u->label, entry);
 	if (place_entry(u, parent, name, e) < 0)
-		return fail("%s: entry '%s'", u->label, entry);
+		return u->declared > u->room
+			   ? failx("%s: entry '%s': the files need %llu bytes, the store's "
+				   "filesystem has %llu free",
+				   u->label, entry, (unsigned long long)u->declared,
+				   (unsigned long long)u->room)
+			   : fail("%s: entry '%s'", u->label, entry);
 	return 0;
 }
 
@@ -411,10 +439,11 @@ int extract_archive(int fd, const char *label, int dir_fd, const struct extract_
 		    struct extract_result *result)
 {
 	static struct hashed_source s; /* 2 MiB: not on the stack */
+	struct statvfs fs;
 	struct stat st;
 	int r;
 
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, &st) < 0 || fstatvfs(dir_fd, &fs) < 0)
 		return fail("%s", label);
 	if (!S_ISREG(st.st_mode) || st.st_size == 0)
 		return failx("%s: %s", label,
@@ -427,7 +456,8 @@ int extract_archive(int fd, const char *label, int dir_fd, const struct extract_
 			   .special = special,
 			   .as_root = geteuid() == 0,
 			   .defaults = new_file_defaults(dir_fd),
-			   .parent.fd = -1};
+			   .parent.fd = -1,
+			   .room = (uint64_t)fs.f_bavail * fs.f_frsize};
 	r = unpack_all(&u);
 	archive_read_free(u.a);
 	parent_cache_close(&u.parent);

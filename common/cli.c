@@ -43,6 +43,11 @@ enum option_id {
 	OPT_KEEP,
 	OPT_RM,
 	OPT_ROOT,
+	OPT_ENV,
+	OPT_ENV_FILE,
+	OPT_ENTRYPOINT,
+	OPT_WORKDIR,
+	OPT_USER,
 	OPT_DNS,
 	OPT_DNS_SEARCH,
 	OPT_ADD_HOST,
@@ -81,6 +86,11 @@ static const struct flag OPTIONS[] = {
     {OPT_KEEP, "keep", NULL, 0, NULL, 6, "keep the container's upper layer"},
     {OPT_RM, "rm", NULL, 0, NULL, 6, "remove the upper layer at exit (default)"},
     {OPT_ROOT, "root", NULL, 0, "DIR", 6, "image store (default: " DEFAULT_STORE ")"},
+    {OPT_ENV, "env", NULL, 'e', "KEY[=VALUE]", 6, "set a variable (KEY alone: the host's value)"},
+    {OPT_ENV_FILE, "env-file", NULL, 0, "FILE", 6, "read variables from FILE (KEY=VALUE lines)"},
+    {OPT_ENTRYPOINT, "entrypoint", NULL, 0, "CMD", 6, "instead of the image's Entrypoint"},
+    {OPT_WORKDIR, "workdir", NULL, 'w', "DIR", 6, "working directory (default: the image's)"},
+    {OPT_USER, "user", NULL, 'u', "USER[:GROUP]", 6, "name or uid (default: the image's User)"},
     {OPT_TTY, "tty", NULL, 't', NULL, 7, "give the container a terminal of its own"},
     {OPT_INTERACTIVE, "interactive", NULL, 'i', NULL, 7, "keep stdin open (else /dev/null)"},
     {OPT_CAP_ADD, "cap-add", NULL, 0, "CAP", 7, "add a capability (NET_ADMIN, ALL)"},
@@ -97,9 +107,10 @@ static const char *STEP_NAMES[] = {
 
 static void print_help(int step)
 {
-	printf("Usage: container run [OPTIONS] %s COMMAND [ARG...]\n\n"
+	printf("Usage: container run [OPTIONS] %s\n\n"
 	       "Run COMMAND in a container (kobako %s).\n\nOptions:\n",
-	       step >= 6 ? "IMAGE|ROOTFS" : "ROOTFS", STEP_NAMES[step]);
+	       step >= 6 ? "IMAGE|ROOTFS [COMMAND] [ARG...]" : "ROOTFS COMMAND [ARG...]",
+	       STEP_NAMES[step]);
 	print_flags(OPTIONS, N_OPTIONS, step);
 	if (step >= 6)
 		printf("\n       container image import|ls|rm ... (container image --help)\n");
@@ -433,6 +444,16 @@ static int by_target_depth(const void *a, const void *b)
 	return depth[0] - depth[1];
 }
 
+/* -e KEY[=VALUE], --env-file FILE: kept in order; config.c reads them. */
+static void add_env(const char *name, const char *text, const char **list, size_t *n, size_t max)
+{
+	if (*n == max)
+		diex("%s %s: at most %zu times", name, text, max);
+	if (text[0] == '=' || text[0] == '\0')
+		diex("%s '%s': no variable name", name, text);
+	list[(*n)++] = text;
+}
+
 static void add_cap(const char *name, const char *text, const char **list, size_t *n)
 {
 	if (*n == MAX_CAP_OPTIONS)
@@ -503,6 +524,21 @@ static void set_option(struct options *opt, int id, char *arg)
 	case OPT_KEEP: opt->keep = true; break;
 	case OPT_RM: opt->keep = false; break;
 	case OPT_ROOT: opt->store = arg; break;
+	case OPT_ENV: add_env("-e", arg, opt->env, &opt->n_env, MAX_ENV_OPTIONS); break;
+	case OPT_ENV_FILE:
+		add_env("--env-file", arg, opt->env_files, &opt->n_env_files, MAX_ENV_FILES);
+		break;
+	case OPT_ENTRYPOINT: opt->entrypoint = arg; break;
+	case OPT_WORKDIR:
+		if (arg[0] != '/')
+			diex("-w %s: the working directory must be an absolute path", arg);
+		opt->workdir = arg;
+		break;
+	case OPT_USER:
+		if (!arg[0] || arg[0] == ':' || strchr(arg, '\n'))
+			diex("-u '%s': expected USER[:GROUP] (a name or a number)", arg);
+		opt->user = arg;
+		break;
 	case OPT_TTY: opt->tty = true; break;
 	case OPT_INTERACTIVE: opt->interactive = true; break;
 	case OPT_CAP_ADD: add_cap("--cap-add", arg, opt->cap_add, &opt->n_cap_add); break;
@@ -589,8 +625,10 @@ void parse_options(int argc, char **argv, int step, struct options *opt)
 		check_step(f, step);
 		set_option(opt, f->id, value);
 	}
-	if (argc - next < 2)
-		diex("usage: container run [OPTIONS] ROOTFS COMMAND [ARG...] (see --help)");
+	/* From step06 on the image may say what to run: COMMAND is optional. */
+	if (argc - next < (step >= 6 ? 1 : 2))
+		diex("usage: container run [OPTIONS] %s (see --help)",
+		     step >= 6 ? "IMAGE|ROOTFS [COMMAND] [ARG...]" : "ROOTFS COMMAND [ARG...]");
 	/* Parents before children: -v /b:/d -v /a:/d/sub must not hide /d/sub. */
 	qsort(opt->volumes, opt->n_volumes, sizeof(opt->volumes[0]), by_target_depth);
 	opt->rootfs = argv[next];

@@ -23,6 +23,8 @@
 #define ID_HEX_LEN 64 /* container id: 32 random bytes in hex, as Docker */
 #define SHORT_ID_LEN 12 /* the short id Docker prints */
 #define MAX_CAP_OPTIONS 64 /* --cap-add, --cap-drop: at most this many each */
+#define MAX_ENV_OPTIONS 256 /* -e given at most this many times */
+#define MAX_ENV_FILES 16 /* --env-file given at most this many times */
 
 enum net_mode { NET_BRIDGE, NET_NONE, NET_HOST };
 
@@ -47,7 +49,7 @@ struct host_entry {
 struct options {
 	int step; /* the step that parses: 1..7 */
 	const char *rootfs; /* ROOTFS directory (or IMAGE in step06) */
-	char **command; /* COMMAND [ARG...], NULL-terminated */
+	char **command; /* COMMAND [ARG...], NULL-terminated (empty from step06 on) */
 	char id[ID_HEX_LEN + 1];
 	char short_id[SHORT_ID_LEN + 1];
 	/* step02: UTS and PID namespaces */
@@ -81,6 +83,13 @@ struct options {
 	/* step06: images */
 	bool keep;
 	const char *store; /* --root, $KOBAKO_ROOT, /var/lib/kobako */
+	const char *env[MAX_ENV_OPTIONS]; /* -e KEY=VALUE or KEY, in order */
+	size_t n_env;
+	const char *env_files[MAX_ENV_FILES]; /* --env-file FILE, in order */
+	size_t n_env_files;
+	const char *entrypoint; /* --entrypoint; "" clears the image's; NULL: the image's */
+	const char *workdir; /* -w: instead of the image's WorkingDir */
+	const char *user; /* -u USER[:GROUP]: instead of the image's User */
 	/* step07: security (capability names are checked by the step, which knows them) */
 	bool tty; /* -t: a pty of its own */
 	bool interactive; /* -i: stdin stays open */

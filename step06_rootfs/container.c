@@ -1,14 +1,19 @@
 /* container.c - step06: images are just filesystems.
  *
- *     container run [--keep] [--root DIR] IMAGE|ROOTFS COMMAND...
- *     container image import FILE NAME | image ls | image rm NAME
+ *     container run [--keep] [--root DIR] [-e KEY=VAL] [--env-file FILE]
+ *                   [--entrypoint CMD] [-w DIR] [-u USER[:GROUP]]
+ *                   IMAGE|ROOTFS [COMMAND...]
+ *     container image import FILE NAME | image ls | image rm NAME | image inspect NAME
  *
  * step05 plus images: the root is an overlayfs of the image's layers and an
  * upper layer of the container's own, where all its writes land. The image
- * never changes; --keep leaves the upper layer behind to look at.
+ * never changes; --keep leaves the upper layer behind to look at. The
+ * image's config says what to run, with which environment, where and as
+ * whom (config.c); the options override it as Docker's do.
  *
  * man: mount(2) (overlay), Documentation/filesystems/overlayfs.rst;
- * image.c has the mechanism, image_store.c and image_manifest.c the import.
+ * image.c has the mechanism, image_store.c and image_manifest.c the import,
+ * config.c the image's command, Env, WorkingDir and User.
  */
 #include <bsd/unistd.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include "common/cli.h"
 #include "common/die.h"
 #include "common/sync.h"
+#include "config.h"
 #include "exec.h"
 #include "image.h"
 #include "mount.h"
@@ -35,6 +41,7 @@ struct container {
 	struct net net; /* address lease, veth, -p proxy */
 	struct cgroup cgroup; /* where its limits are */
 	struct image image; /* the layers, our upper layer, the mount point */
+	struct config config; /* what to run, its env, working directory, user */
 };
 
 /* What a supervisor killed with SIGKILL left (state.c): its cgroups and
@@ -69,9 +76,10 @@ static void container_main(struct container *c)
 	if (opt->read_only)
 		make_root_read_only(); /* --read-only */
 	closefrom(3); /* no host file leaks into the container */
+	config_apply(&c->config); /* -w, -u, -e: the image's config, overridden */
 	if (opt->init)
-		run_init(opt->command); /* init as PID 1, the command as its child */
-	exec_command(opt->command); /* the command as PID 1 */
+		run_init(c->config.command); /* init as PID 1, the command as its child */
+	exec_command(c->config.command); /* the command as PID 1 */
 }
 
 /* container run: the story of steps 01-05, with an image as the root. */
@@ -89,6 +97,8 @@ static int run_container(int argc, char **argv)
 		die("pipe");
 	block_forwarded_signals(); /* until supervise() takes them */
 	if (image_prepare(&c.image, &c.opt) < 0) /* find the layers, make upper/ */
+		goto out;
+	if (config_prepare(&c.config, &c.opt, c.image.config) < 0) /* Entrypoint, Cmd, Env */
 		goto out;
 	if (net_prepare(&c.net, &c.opt) < 0) /* -p ports, an address, the bridge */
 		goto out;
@@ -115,6 +125,7 @@ out:
 		code = EXIT_RUNTIME;
 	net_release(&c.net); /* proxy, veth, lease, files */
 	image_release(&c.image); /* drop the upper layer (or --keep it) */
+	config_release(&c.config);
 	state_close(&c.state); /* nothing of ours is left */
 	return code;
 }
@@ -122,6 +133,6 @@ out:
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "image") == 0)
-		return image_command(argc - 1, argv + 1); /* container image import|ls|rm */
+		return image_command(argc - 1, argv + 1); /* container image import|ls|rm|inspect */
 	return run_container(argc, argv); /* container run IMAGE|ROOTFS COMMAND... */
 }

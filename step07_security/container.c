@@ -2,7 +2,7 @@
  *
  *     container run [-i] [-t] [--cap-add CAP] [--cap-drop CAP] [--privileged]
  *                   [--security-opt no-new-privileges|seccomp=unconfined|FILE]
- *                   IMAGE|ROOTFS COMMAND...
+ *                   IMAGE|ROOTFS [COMMAND...]
  *
  * step06 plus the walls that make uid 0 inside harmless outside: Docker's 14
  * capabilities instead of all 40 (caps.c), a seccomp filter (seccomp.c), the
@@ -22,6 +22,7 @@
 #include "common/cli.h"
 #include "common/die.h"
 #include "common/sync.h"
+#include "config.h"
 #include "devices.h"
 #include "exec.h"
 #include "image.h"
@@ -43,6 +44,7 @@ struct container {
 	struct net net; /* address lease, veth, -p proxy */
 	struct cgroup cgroup; /* where its limits are */
 	struct image image; /* the layers, our upper layer, the mount point */
+	struct config config; /* what to run, its env, working directory, user */
 	struct caps caps; /* the capabilities it keeps */
 	struct syscall_filter filter; /* the seccomp filter, built by the parent */
 	struct devices devices; /* the devices it may open */
@@ -85,12 +87,14 @@ static void container_main(struct container *c)
 		mask_kernel_files(); /* /proc/kcore, /proc/keys, ... hidden; /proc/sys read-only */
 	closefrom(3); /* no host file leaks into the container */
 	seccomp_filter_load(&c->filter); /* while we still have CAP_SYS_ADMIN */
-	drop_capabilities(&c->caps); /* Docker's 14, in all five sets */
+	keep_capabilities_through_setuid(); /* -u must not take CAP_SETPCAP yet */
+	config_apply(&c->config); /* -w, -u, -e: the image's config, overridden */
+	drop_capabilities(&c->caps); /* Docker's 14, in all five sets; none for -u USER */
 	if (opt->no_new_privs)
 		set_no_new_privs(); /* --security-opt no-new-privileges */
 	if (opt->init)
-		run_init(opt->command); /* init as PID 1, the command as its child */
-	exec_command(opt->command); /* the command as PID 1 */
+		run_init(c->config.command); /* init as PID 1, the command as its child */
+	exec_command(c->config.command); /* the command as PID 1 */
 }
 
 /* container run: the story of steps 01-06, with its root made harmless. */
@@ -111,6 +115,8 @@ static int run_container(int argc, char **argv)
 		die("pipe");
 	block_forwarded_signals(); /* until supervise() takes them */
 	if (image_prepare(&c.image, &c.opt) < 0) /* find the layers, make upper/ */
+		goto out;
+	if (config_prepare(&c.config, &c.opt, c.image.config) < 0) /* Entrypoint, Cmd, Env */
 		goto out;
 	if (net_prepare(&c.net, &c.opt) < 0) /* -p ports, an address, the bridge */
 		goto out;
@@ -143,6 +149,7 @@ out:
 		code = EXIT_RUNTIME;
 	net_release(&c.net); /* proxy, veth, lease, files */
 	image_release(&c.image); /* drop the upper layer (or --keep it) */
+	config_release(&c.config);
 	seccomp_filter_free(&c.filter);
 	state_close(&c.state); /* nothing of ours is left */
 	return code;
@@ -151,6 +158,6 @@ out:
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "image") == 0)
-		return image_command(argc - 1, argv + 1); /* container image import|ls|rm */
+		return image_command(argc - 1, argv + 1); /* container image import|ls|rm|inspect */
 	return run_container(argc, argv); /* container run IMAGE|ROOTFS COMMAND... */
 }

@@ -197,11 +197,15 @@ static json_object *descriptor(const char *type, const char *digest, size_t size
 /* Add config + manifest blobs for these layers; returns the manifest's
  * descriptor, annotated with ref. */
 static json_object *add_oci_image(struct layout *l, struct blob **layers, size_t n, int filter,
-				  const char *ref)
+				  const char *ref, const char *runtime)
 {
 	json_object *manifest = json_object_new_object(), *list = json_object_new_array(), *d, *ann;
-	const char *config =
-	    "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}";
+	char config[4096];
+
+	snprintf(config, sizeof(config),
+		 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":"
+		 "\"2024-01-02T03:04:05.678Z\",\"config\":%s,\"rootfs\":{\"type\":\"layers\"}}",
+		 runtime ? runtime : "{}");
 	const char *type = filter == ARCHIVE_FILTER_GZIP
 			       ? "application/vnd.oci.image.layer.v1.tar+gzip"
 			       : "application/vnd.oci.image.layer.v1.tar";
@@ -234,9 +238,9 @@ void make_oci(struct layout *l, int filter, bool two_images)
 
 	make_two_layers(&lower, &upper, filter);
 	layout_add(l, "oci-layout", layout, strlen(layout));
-	json_object_array_add(list, add_oci_image(l, both, 2, filter, "v1"));
+	json_object_array_add(list, add_oci_image(l, both, 2, filter, "v1", NULL));
 	if (two_images)
-		json_object_array_add(list, add_oci_image(l, both, 1, filter, "v2"));
+		json_object_array_add(list, add_oci_image(l, both, 1, filter, "v2", NULL));
 	json_object_object_add(index, "schemaVersion", json_object_new_int(2));
 	json_object_object_add(index, "manifests", list);
 	const char *text = json_object_to_json_string(index);
@@ -244,6 +248,46 @@ void make_oci(struct layout *l, int filter, bool two_images)
 	json_object_put(index);
 	blob_free(&lower);
 	blob_free(&upper);
+}
+
+void make_oci_config(struct layout *l, const struct tar_entry *entries, const char *config)
+{
+	struct blob layer, *one[] = {&layer};
+	json_object *index = json_object_new_object(), *list = json_object_new_array();
+	const char *layout = "{\"imageLayoutVersion\":\"1.0.0\"}";
+
+	make_tar(&layer, ARCHIVE_FILTER_GZIP, true, entries);
+	layout_add(l, "oci-layout", layout, strlen(layout));
+	json_object_array_add(list, add_oci_image(l, one, 1, ARCHIVE_FILTER_GZIP, "v1", config));
+	json_object_object_add(index, "schemaVersion", json_object_new_int(2));
+	json_object_object_add(index, "manifests", list);
+	const char *text = json_object_to_json_string(index);
+	layout_add(l, "index.json", text, strlen(text));
+	json_object_put(index);
+	blob_free(&layer);
+}
+
+void make_docker_save_config(struct layout *l, const struct tar_entry *entries, const char *runtime)
+{
+	struct blob layer;
+	char config[4096], manifest[512], name[128];
+
+	make_tar(&layer, ARCHIVE_FILTER_NONE, true, entries);
+	layout_add(l, "1111/layer.tar", layer.data, layer.len);
+	snprintf(config, sizeof(config),
+		 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":%s,"
+		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}",
+		 runtime, layer.digest);
+	struct blob c = {(unsigned char *)config, strlen(config), ""};
+	digest_of(&c);
+	snprintf(name, sizeof(name), "%s.json", c.digest + 7);
+	layout_add(l, name, config, strlen(config));
+	snprintf(manifest, sizeof(manifest),
+		 "[{\"Config\":\"%s\",\"RepoTags\":[\"fixture:latest\"],"
+		 "\"Layers\":[\"1111/layer.tar\"]}]",
+		 name);
+	layout_add(l, "manifest.json", manifest, strlen(manifest));
+	blob_free(&layer);
 }
 
 void make_docker_save(struct layout *l)

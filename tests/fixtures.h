@@ -64,6 +64,11 @@ void make_two_layers(struct blob *lower, struct blob *upper, int filter);
 /* OCI layout of the two-layer image, ref.name "v1"; with two_images also a
  * second image "v2" of the lower layer only. */
 void make_oci(struct layout *l, int filter, bool two_images);
+/* OCI layout (ref "v1") of one gzip layer, busybox plus entries, whose
+ * config blob has config (JSON: {"Entrypoint": [...], "Env": [...], ...}). */
+void make_oci_config(struct layout *l, const struct tar_entry *entries, const char *config);
+/* The same as a docker save archive (plain tar layer). */
+void make_docker_save_config(struct layout *l, const struct tar_entry *entries, const char *config);
 /* docker save of the two-layer image, RepoTags ["fixture:latest"]. */
 void make_docker_save(struct layout *l);
 

@@ -28,7 +28,8 @@ echo 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >> etc/passwd
 echo 'root:x:0:' > etc/group
 echo 'nogroup:x:65534:' >> etc/group
 echo kobako > etc/hostname
-: > etc/hosts
+: > etc/hosts # the container gets its own (step04 binds them over these)
+: > etc/resolv.conf
 cd - >/dev/null
 rm -rf "$dir"
 mv "$dir.tmp" "$dir"

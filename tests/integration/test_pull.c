@@ -307,7 +307,8 @@ START_TEST(pull_and_run)
 				  "as two:v1\n");
 	ck_assert_str_eq(r.err, "");
 	run(&r, BIN " image ls --root %s", store);
-	ck_assert_contains(r.out, "two:v1 ");
+	ck_assert_contains(r.out, "\ntwo ");
+	ck_assert_contains(r.out, " v1 ");
 	/* whiteouts: deleteme gone, data/ opaque; the upper os-release wins */
 	run(&r,
 	    BIN " run --root %s --net none two:v1 /bin/sh -c 'cat /etc/os-release; ls /data "
@@ -372,8 +373,9 @@ START_TEST(platform_choice)
 	run(&r, BIN " image pull -q --root %s --platform linux/arm64 127.0.0.1:%d/test/multi:1 arm",
 	    store, PLAIN_PORT);
 	ck_assert_msg(r.code == 0, "%s", r.err);
-	snprintf(path, sizeof(path), "%s/images/arm.json", store);
+	snprintf(path, sizeof(path), "%s/images/arm:latest.json", store);
 	char *json = slurp(path);
+	ck_assert_msg(json != NULL, "no %s", path);
 	ck_assert_contains(json, layers[1].digest);
 	free(json);
 	assert_pull_fails("--platform linux/s390x 127.0.0.1:5000/test/multi:1",

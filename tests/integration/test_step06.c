@@ -2,6 +2,7 @@
  * run on an overlayfs; copy-on-write; --keep; one-line errors. Every test
  * uses a fresh --root store below /tmp, never /var/lib/kobako. */
 #include <archive.h>
+#include <archive_entry.h>
 #include <bsd/string.h>
 #include <dirent.h>
 #include <errno.h>
@@ -333,7 +334,7 @@ START_TEST(image_ls_and_rm)
 	import_busybox();
 	run(&r, BIN " image ls --root %s", store);
 	ck_assert_int_eq(r.code, 0);
-	ck_assert_contains(r.out, "NAME");
+	ck_assert_contains(r.out, "REPOSITORY");
 	ck_assert_contains(r.out, "busybox");
 	run(&r, BIN " image rm --root %s busybox", store);
 	ck_assert_int_eq(r.code, 0);
@@ -341,6 +342,139 @@ START_TEST(image_ls_and_rm)
 	ck_assert_ptr_null(strstr(r.out, "busybox"));
 	run(&r, BIN " image rm --root %s busybox", store);
 	assert_failed_cleanly(&r, "image busybox: no such image");
+}
+END_TEST
+
+/* Docker's names: "busybox" is busybox:latest, '/' and a registry port are
+ * allowed (and stored flat), ".." is not; an ID prefix names the image. */
+START_TEST(docker_names_and_ids)
+{
+	char tar[PATH_MAX], id[16];
+
+	snprintf(tar, sizeof(tar), "%s/build/images/busybox.tar", top());
+	import(tar, "library/busybox:1.36", NULL);
+	import(tar, "localhost:5000/x", NULL);
+	run(&r, BIN " image ls --root %s", store);
+	ck_assert_contains(r.out, "\nlibrary/busybox            1.36         ");
+	ck_assert_contains(r.out, "\nlocalhost:5000/x           latest       ");
+	ck_assert_contains(r.out, "IMAGE ID       CREATED                  SIZE\n");
+	run(&r, "ls %s/images", store);
+	ck_assert_str_eq(r.out, "library+busybox:1.36.json\nlocalhost:5000+x:latest.json\n");
+	run(&r, BIN " run --root %s --net none localhost:5000/x:latest /bin/echo tagged", store);
+	ck_assert_str_eq(r.out, "tagged\n");
+	run(&r, "ls %s/layers/sha256", store);
+	strlcpy(id, r.out, 7); /* 6 hex digits of the id (a tarball: its layer's digest) */
+	run(&r, BIN " run --root %s --net none %s /bin/echo by id", store, id);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "by id\n");
+	run(&r, BIN " image rm --root %s %s", store, id); /* two names: say so */
+	assert_failed_cleanly(&r, "2 names refer to it");
+	run(&r, BIN " image rm --root %s library/busybox:1.36", store);
+	ck_assert_int_eq(r.code, 0);
+	run(&r, BIN " image rm --root %s %s", store, id);
+	ck_assert_int_eq(r.code, 0);
+	run(&r, "ls -A %s/images | wc -l; ls -A %s/layers/sha256 | wc -l", store, store);
+	ck_assert_str_eq(r.out, "0\n0\n");
+	run(&r, BIN " image import --root %s %s ../evil", store, tar);
+	assert_failed_cleanly(&r, "image name '../evil'");
+	run(&r, BIN " image import --root %s %s a/../b", store, tar);
+	assert_failed_cleanly(&r, "image name 'a/../b'");
+}
+END_TEST
+
+/* SIZE is what the layers occupy on disk (a 64 MiB sparse file holds 4 KiB),
+ * in docker's units; inspect prints the config and the layers. */
+START_TEST(ls_size_on_disk_and_inspect)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	char tar[PATH_MAX], data[4096] = "data";
+
+	snprintf(tar, sizeof(tar), "%s/sparse.tar", work);
+	archive_write_set_format_pax(a);
+	ck_assert_int_eq(archive_write_open_filename(a, tar), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "sparse");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 64 << 20);
+	archive_entry_sparse_add_entry(e, 0, sizeof(data));
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, data, sizeof(data)), sizeof(data));
+	archive_entry_free(e);
+	ck_assert_int_eq(archive_write_free(a), ARCHIVE_OK);
+	import(tar, "sparse", NULL);
+	run(&r, BIN " image ls --root %s | tail -1 | awk '{print $NF}'", store);
+	ck_assert_msg(strstr(r.out, "kB\n") && atoi(r.out) <= 20, "SIZE %s", r.out);
+
+	struct layout l = {0};
+	make_oci(&l, ARCHIVE_FILTER_GZIP, false);
+	layout_write_dir(&l, work);
+	import(work, "oci", NULL);
+	run(&r, BIN " image inspect --root %s oci", store);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_contains(r.out, "\"RepoTags\": [\n      \"oci:latest\"");
+	ck_assert_contains(r.out, "\"Created\": \"2024-01-02T03:04:05.678Z\"");
+	ck_assert_contains(r.out, "\"Config\": {");
+	ck_assert_contains(r.out, "\"Digest\": \"sha256:");
+	run(&r, BIN " image ls --root %s | grep '^oci '", store);
+	ck_assert_contains(r.out, " ago ");
+	layout_free(&l);
+}
+END_TEST
+
+/* Only an import makes a store: a typo in --root finds nothing, and says so. */
+START_TEST(missing_store_is_not_created)
+{
+	char typo[PATH_MAX];
+
+	snprintf(typo, sizeof(typo), "%s/typo", work);
+	run(&r, BIN " image ls --root %s", typo);
+	ck_assert_int_eq(r.code, 0);
+	ck_assert_str_eq(r.out, "REPOSITORY                 TAG          IMAGE ID       CREATED"
+				"                  SIZE\n");
+	run(&r, BIN " image rm --root %s busybox", typo);
+	assert_failed_cleanly(&r, "image busybox: no such image (no image store at ");
+	run(&r, BIN " run --root %s busybox /bin/true", typo);
+	assert_failed_cleanly(&r, "IMAGE busybox: no such image (no image store at ");
+	run(&r, BIN " run --root %s %s /bin/true", typo, rootfs());
+	assert_failed_cleanly(&r, "no such directory (only container image import makes one)");
+	ck_assert_int_eq(access(typo, F_OK), -1);
+}
+END_TEST
+
+/* A layer that declares more than the store's filesystem holds (here 64 MiB
+ * of zeros, 65 KB gzipped, on a 16 MiB tmpfs) stops before it is written:
+ * 125, and nothing left in the store. */
+START_TEST(import_stops_when_the_store_is_full)
+{
+	char small[PATH_MAX], tar[PATH_MAX];
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	static char zeros[1 << 20];
+
+	snprintf(small, sizeof(small), "%s/small", work);
+	ck_assert_int_eq(mkdir(small, 0700), 0);
+	ck_assert_int_eq(mount("tmpfs", small, "tmpfs", 0, "size=16m"), 0);
+	snprintf(tar, sizeof(tar), "%s/zeros.tar.gz", work);
+	archive_write_set_format_pax_restricted(a);
+	archive_write_add_filter_gzip(a);
+	ck_assert_int_eq(archive_write_open_filename(a, tar), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "zeros");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 64 << 20);
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(archive_write_data(a, zeros, sizeof(zeros)), sizeof(zeros));
+	archive_entry_free(e);
+	ck_assert_int_eq(archive_write_free(a), ARCHIVE_OK);
+	run(&r, BIN " image import --root %s/store %s zeros; echo rc=$?; ls -A %s/store", small,
+	    tar, small);
+	umount2(small, MNT_DETACH);
+	/* refused from the header, before a byte was written */
+	ck_assert_contains(r.err, "entry 'zeros': the files need 67108864 bytes, the store's "
+				  "filesystem has ");
+	ck_assert_str_eq(r.out, "rc=125\ncontainers\nimages\nlayers\nlock\n"); /* no tmp/ */
 }
 END_TEST
 
@@ -358,11 +492,16 @@ START_TEST(rm_keeps_layers_of_running_containers)
 	run(&r,
 	    BIN " run --net none --root %s -v %s:/sync busybox /bin/sh -c "
 		"'echo > /sync/up; read x < /sync/go; cat /etc/os-release' & c=$!; "
-		"read x < %s; " BIN " image rm --root %s busybox && ls %s/layers/sha256 | wc -l; "
+		"read x < %s; " BIN " image rm --root %s busybox 2>&1; echo rc=$?; " BIN
+		" image rm -f --root %s busybox && ls %s/layers/sha256 | wc -l; "
 		"echo > %s; wait $c",
-	    store, work, up, store, store, go);
+	    store, work, up, store, store, store, go);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-	ck_assert_str_eq(strtok(r.out, "\n"), "1"); /* the layer outlived `image rm` */
+	/* as docker: refused while the container runs, unless forced */
+	ck_assert_contains(strtok(r.out, "\n"), "container: image busybox: in use by running "
+						"container ");
+	ck_assert_str_eq(strtok(NULL, "\n"), "rc=125");
+	ck_assert_str_eq(strtok(NULL, "\n"), "1"); /* the layer outlived `image rm -f` */
 	ck_assert_contains(strtok(NULL, ""), "kobako busybox"); /* and still served the file */
 	run(&r, BIN " image ls --root %s", store);
 	ck_assert_ptr_null(strstr(r.out, "busybox"));
@@ -408,6 +547,7 @@ START_TEST(store_on_overlayfs_explained)
 	ck_assert_msg(mount("overlay", merged, "overlay", 0, options) == 0, "mount overlay: %s",
 		      strerror(errno));
 	snprintf(on_overlay, sizeof(on_overlay), "%s/store", merged);
+	ck_assert_int_eq(mkdir(on_overlay, 0700), 0); /* run makes no store of its own */
 	run(&r, BIN " run --root %s --net none %s /bin/true", on_overlay, rootfs());
 	snprintf(options, sizeof(options), "%s/containers", on_overlay);
 	int left = entries(options); /* no container directory stays behind */
@@ -455,6 +595,10 @@ int main(void)
 	tcase_add_test(tc, keep_keeps_upper_layer);
 	tcase_add_test(tc, directory_is_read_only_lower);
 	tcase_add_test(tc, image_ls_and_rm);
+	tcase_add_test(tc, docker_names_and_ids);
+	tcase_add_test(tc, ls_size_on_disk_and_inspect);
+	tcase_add_test(tc, missing_store_is_not_created);
+	tcase_add_test(tc, import_stops_when_the_store_is_full);
 	tcase_add_test(tc, rm_keeps_layers_of_running_containers);
 	tcase_add_test(tc, deep_upper_layer_removed);
 	tcase_add_test(tc, killed_supervisor_left_behind_until_next_gc);

@@ -379,12 +379,12 @@ START_TEST(reimport_stores_one_copy)
 	ck_assert_int_eq(import(tar, "two", NULL), 0);
 	ck_assert_int_eq(count("images"), 2);
 	ck_assert_int_eq(count("layers/sha256"), 1);
-	ck_assert_int_eq(store_remove(store, "one"), 0); /* "two" still uses it */
+	ck_assert_int_eq(store_remove(store, "one", false), 0); /* "two" still uses it */
 	ck_assert_int_eq(count("layers/sha256"), 1);
-	ck_assert_int_eq(store_remove(store, "two"), 0);
+	ck_assert_int_eq(store_remove(store, "two", false), 0);
 	ck_assert_int_eq(count("layers/sha256"), 0);
 	ck_assert_int_eq(count("images"), 0);
-	ck_assert_int_eq(store_remove(store, "two"), -1); /* gone */
+	ck_assert_int_eq(store_remove(store, "two", false), -1); /* gone */
 }
 END_TEST
 
