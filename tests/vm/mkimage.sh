@@ -55,7 +55,7 @@ fi
 
 start=$(date +%s)
 work=$VM_CACHE/build.$$
-trap 'rm -rf "$work"' EXIT INT TERM
+trap '[ -n "${VM_KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
 tree=$work/tree
 mkdir -p "$tree" "$VM_CACHE/debs"
 if [ ! -f "$base" ]; then
@@ -70,9 +70,12 @@ if [ ! -f "$base" ]; then
 		sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n 1)
 	[ -n "$pkg" ] || die "cannot resolve linux-image-cloud-amd64 (run apt-get update)"
 	(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") || die "apt-get download $pkg failed"
-	dpkg-deb -x "$work/$pkg"_*.deb "$tree"
-	chroot "$tree" depmod "${pkg#linux-image-}" # normally the package's postinst does it
-	chroot "$tree" apt-get clean
+	# (unpacked aside: tar would replace the tree's /lib symlink by a directory)
+	dpkg-deb -x "$work/$pkg"_*.deb "$work/kernel"
+	cp -a "$work/kernel/lib/modules" "$tree/usr/lib/"
+	cp -a "$work/kernel/boot/." "$tree/boot/"
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$tree" depmod "${pkg#linux-image-}" # normally the package's postinst does it
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$tree" apt-get clean
 	tar -C "$tree" -cf "$base.tmp" . && mv "$base.tmp" "$base"
 	for old in "$VM_CACHE"/base-*.tar; do [ "$old" = "$base" ] || rm -f "$old"; done
 else
