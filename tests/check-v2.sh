@@ -48,16 +48,23 @@ for f in step01_chroot/container step02_uts_pid/container step03_mount/container
 done
 
 # Inside the guest: TEST_SCOPE from the Makefile, as `make check` gets it;
-# the tests then the tutorial through run-all.sh; afterwards no cgroup of the
-# tests may be left anywhere. Software emulation is ~10x slower: Check's
+# the tests then the tutorial through run-all.sh; afterwards no new cgroup
+# but systemd's units may be left anywhere. Software emulation is ~10x slower: Check's
 # timeouts are stretched.
 cmd=$(cat <<EOF
+cgroups() { # every cgroup directory but the hierarchies' tops (on v1 each is a mount)
+	roots=/sys/fs/cgroup
+	[ "\$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || roots=\$(ls -d /sys/fs/cgroup/*/)
+	find \$roots -mindepth 1 -type d 2>/dev/null | sed 's|^/sys/fs/cgroup/||' | sort -u
+}
+cgroups >/run/cgroups.before
 scope=\$(make -s --no-print-directory --eval 'kobako-vm-scope: ; @echo \$(TEST_SCOPE)' kobako-vm-scope)
 echo "check-v2: in the guest, TEST_SCOPE=\$scope"
 B=$B TEST_SCOPE="\$scope" CK_TIMEOUT_MULTIPLIER=4 sh tests/run-all.sh $(echo $tests) tests/check-tutorial.sh
 rc=\$?
-left=\$(find /sys/fs/cgroup -mindepth 1 -type d \\( -name 'kobako*' -o -name harness \\) 2>/dev/null)
-[ -z "\$left" ] || { echo "check-v2: cgroups left behind: \$left"; rc=1; }
+# new cgroups that are not systemd's units (the tests' scopes are collected)
+left=\$(cgroups | comm -13 /run/cgroups.before - | grep -Ev '\\.(scope|service|slice)\$')
+[ -z "\$left" ] || { echo "check-v2: cgroups left behind:" \$left; rc=1; }
 exit \$rc
 EOF
 )

@@ -30,8 +30,9 @@ PACKAGES="systemd systemd-sysv udev dbus kmod procps iproute2 curl busybox nftab
 	make gcc libc6-dev pkg-config check libbsd-dev libmd-dev libjson-c-dev nettle-dev
 	libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev zlib1g-dev
 	libxml2-dev"
-# Modules the initramfs loads to reach the root disk (the rest load from it).
-INITRD_MODULES="virtio_pci virtio_blk"
+# Modules the initramfs loads: the root disk's, and the serial ports' (udev
+# would load it only late in the boot; the rest load from the root disk).
+INITRD_MODULES="virtio_pci virtio_blk virtio_console"
 FREE_MB=1536 # room in the root file system for the tests' temporary files
 
 die() { echo "mkimage: $*" >&2; exit 1; }
