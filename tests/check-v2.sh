@@ -15,7 +15,7 @@
 #                                  systemd.unified_cgroup_hierarchy=0
 # Needs root, the built steps, tests and rootfs (`make all rootfs` and the
 # integration tests), qemu-system-x86 and, to build the guest's image the
-# first time (several minutes, then cached in VM_CACHE, default
+# first time (about 1.5 min, then cached in VM_CACHE, default
 # /var/cache/kobako-vm), debootstrap and the Debian mirror (`make deps-vm`).
 # Output: the tests' own, then "check-v2: ... exit N in N s". Exit: 0 if all
 # passed. On a machine that is systemd + cgroup v2 itself the tests ran

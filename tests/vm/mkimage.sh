@@ -14,10 +14,11 @@
 # loads virtio_blk, whose module the root file system needs.
 #
 # The image is cached in $VM_CACHE (default /var/cache/kobako-vm), keyed by a
-# hash of this recipe (this file, guest/*): a fresh clone reuses it, a changed
+# hash of this recipe (this file but its comments, guest/*): a fresh clone reuses it, a changed
 # recipe builds a new one and removes the old. Needs root, debootstrap,
 # e2fsprogs (mkfs.ext4 -d), busybox-static (also its cpio) and the Debian
-# mirror (VM_MIRROR). First build: several minutes, ~1.2 GB of disk.
+# mirror (VM_MIRROR). First build: about 1.5 min (78 s of it debootstrap,
+# 121 MB of packages); the cache then holds 1.5 GB.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 VM_CACHE=${VM_CACHE:-/var/cache/kobako-vm}
@@ -41,7 +42,7 @@ die() { echo "mkimage: $*" >&2; exit 1; }
 # the package list), and the image made from it (keyed by the whole recipe).
 base_key=$(echo "$RELEASE $MIRROR $PACKAGES" | md5sum | cut -c1-12)
 base=$VM_CACHE/base-$RELEASE-$base_key.tar
-key=$({ cat "$0" "$here"/guest/*; echo "$RELEASE $MIRROR"; } | md5sum | cut -c1-12)
+key=$({ grep -v '^[[:space:]]*#' "$0"; cat "$here"/guest/*; echo "$RELEASE $MIRROR"; } | md5sum | cut -c1-12)
 img=$VM_CACHE/image-$RELEASE-$key
 mkdir -p "$VM_CACHE"
 exec 9>"$VM_CACHE/.lock"
