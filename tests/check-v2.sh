@@ -60,6 +60,10 @@ cgroups() { # every cgroup directory but the hierarchies' tops (on v1 each is a 
 cgroups >/run/cgroups.before
 scope=\$(make -s --no-print-directory --eval 'kobako-vm-scope: ; @echo \$(TEST_SCOPE)' kobako-vm-scope)
 echo "check-v2: in the guest, TEST_SCOPE=\$scope"
+if [ "\$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && [ -z "\$scope" ]; then
+	echo "check-v2: FAIL: on systemd + cgroup v2 the Makefile's TEST_SCOPE is empty"
+	exit 1
+fi
 B=$B TEST_SCOPE="\$scope" CK_TIMEOUT_MULTIPLIER=4 sh tests/run-all.sh $(echo $tests) tests/check-tutorial.sh
 rc=\$?
 # new cgroups that are not systemd's units (the tests' scopes are collected)
