@@ -177,11 +177,9 @@ check:
 check-only: all rootfs $(UNIT_TESTS) $(INTEG_TESTS)
 	B=$(B) TEST_SCOPE="$(TEST_SCOPE)" sh tests/run-all.sh $(UNIT_TESTS) $(INTEG_TESTS) tests/check-tutorial.sh \
 		tests/check-v2.sh
-# step05's and step06's tests once more on pure cgroup v2, in a QEMU VM
-# (../shared/vm), when this machine is not v2 itself; about 40 s. Part of
-# `make check`.
-check-v2: deps-vm $(B)/tests/test_step05 $(B)/tests/test_step06 step05_cgroups/container \
-	step06_rootfs/container rootfs
+# Every integration test and the tutorial check once more on a reader's
+# machine: systemd + cgroup v2, a QEMU guest (tests/vm/); part of `make check`.
+check-v2: deps-vm all rootfs $(INTEG_TESTS)
 	B=$(B) sh tests/check-v2.sh v2
 # Every console block of TUTORIAL.md run and compared; excerpts and exercises checked.
 check-tutorial: all rootfs
@@ -242,15 +240,14 @@ deps:
 	    install -y -qq --no-install-recommends $$missing) >$$log 2>&1; then rm -f $$log; \
 	else cat $$log; rm -f $$log; echo "make deps: apt-get failed"; exit 1; fi
 
-# The VM for check-v2 needs qemu, only where there is a VM runner and the
-# machine is not cgroup v2 already.
-VM_RUNNER := ../shared/vm/run-in-vm.sh
+# check-v2's guest needs qemu and debootstrap, unless this machine is
+# systemd + cgroup v2 itself.
 deps-vm:
-	@if [ -x $(VM_RUNNER) ] && [ "$$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] && \
-	    ! command -v qemu-system-x86_64 >/dev/null; then \
-		echo "installing: qemu-system-x86 cpio (for check-v2)"; \
+	@if ! { [ "$$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && [ -d /run/systemd/system ]; } && \
+	    ! { command -v qemu-system-x86_64 && command -v debootstrap; } >/dev/null; then \
+		echo "installing: qemu-system-x86 debootstrap (for check-v2)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends qemu-system-x86 cpio; fi
+			--no-install-recommends qemu-system-x86 debootstrap; fi
 
 # start-up latency of every step next to crun, runc, bwrap (docs/benchmarks.md)
 bench:
