@@ -30,7 +30,8 @@ BUSYBOX=${VM_BUSYBOX:-/bin/busybox}
 PACKAGES="systemd systemd-sysv udev dbus kmod procps iproute2 curl busybox nftables patch
 	make gcc libc6-dev pkg-config check libbsd-dev libmd-dev libjson-c-dev nettle-dev
 	libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev zlib1g-dev
-	libxml2-dev"
+	libxml2-dev libseccomp-dev libcurl4-openssl-dev dnsmasq-base docker-registry skopeo openssl
+	python3 golang-github-containers-common uidmap passt"
 # Modules the initramfs loads: the root disk's, and the serial ports' (udev
 # would load it only late in the boot; the rest load from the root disk).
 INITRD_MODULES="virtio_pci virtio_blk virtio_console"
