@@ -30,10 +30,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdnoreturn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -50,6 +52,7 @@
 #define DEBIAN_USERNS_FILE "/proc/sys/kernel/unprivileged_userns_clone" /* older Debian kernels */
 #define DIR_MODE 0700 /* the user's kobako directories: theirs alone */
 #define RUN_TMPFS_OPTIONS "mode=755,size=1m" /* /run in our namespace, when needed */
+#define TUN_DEVICE "/dev/net/tun"
 #define PASTA_ARGS_MAX (8 + 2 * MAX_PORTS + 2)
 
 /* The value of a /proc/sys switch, or -1 if this kernel has none. */
@@ -185,6 +188,12 @@ int rootless_adjust(struct rootless *rl, struct options *opt)
 		if (access(PASTA, X_OK) < 0)
 			return failx("--net bridge without root needs pasta (sudo apt-get install "
 				     "passt), or use --net none");
+		/* pasta's end of the cable is a tap device, which anyone may
+		 * make in a namespace of their own, if they may open this. */
+		if (access(TUN_DEVICE, R_OK | W_OK) < 0)
+			return fail("--net bridge without root: pasta needs " TUN_DEVICE
+				    " (udev makes it mode 0666; here it is not: sudo chmod 0666 "
+				    TUN_DEVICE "), or use --net none");
 		rl->pasta = true;
 		memcpy(rl->ports, opt->ports, sizeof(rl->ports));
 		rl->n_ports = opt->n_ports;
@@ -217,41 +226,78 @@ static void port_spec(const struct port *p, char *spec, size_t size)
 		snprintf(spec, size, "%s/%u:%u", addr, p->host_port, p->container_port);
 }
 
-/* Run pasta on the child's namespaces; it returns once the network is
- * configured and it has gone to the background, its pid in the pid file. */
-static int run_pasta(struct rootless *rl, pid_t child)
+/* pasta's command line: -t/-u for each -p, the network namespace as
+ * /proc/self/fd/NETNS and its readiness (its pid, written once the network
+ * is configured) to /proc/self/fd/READY, both fds it inherits. */
+static void pasta_args(const struct rootless *rl, int netns, int ready, char *argv[],
+		       char specs[][64], char fds[2][32])
 {
-	char specs[MAX_PORTS][64], target[16], *argv[PASTA_ARGS_MAX] = {0};
 	size_t n = 0;
-	int status;
 
+	snprintf(fds[0], sizeof(fds[0]), "/proc/self/fd/%d", netns);
+	snprintf(fds[1], sizeof(fds[1]), "/proc/self/fd/%d", ready);
 	argv[n++] = "pasta";
 	argv[n++] = "--config-net"; /* addresses and routes copied from the host's */
+	argv[n++] = "--foreground"; /* our child: it dies with us (PR_SET_PDEATHSIG) */
 	argv[n++] = "--quiet";
 	argv[n++] = "--runas"; /* we are root in our namespace: stay who we are */
 	argv[n++] = "0:0";
+	argv[n++] = "--no-netns-quit"; /* we stop it */
+	argv[n++] = "--netns";
+	argv[n++] = fds[0];
 	argv[n++] = "--pid";
-	argv[n++] = rl->pasta_pid_file;
+	argv[n++] = fds[1];
 	for (size_t i = 0; i < rl->n_ports; i++) {
-		port_spec(&rl->ports[i], specs[i], sizeof(specs[i]));
+		port_spec(&rl->ports[i], specs[i], sizeof(specs[0]));
 		argv[n++] = rl->ports[i].proto == IPPROTO_UDP ? "-u" : "-t";
 		argv[n++] = specs[i];
 	}
-	snprintf(target, sizeof(target), "%d", (int)child); /* its user and network namespace */
-	argv[n++] = target;
-	pid_t pid = fork();
-	if (pid == 0) {
-		execv(PASTA, argv);
-		die_child("exec " PASTA);
+	argv[n] = NULL;
+}
+
+/* In the fork, before exec: pasta hears SIGTERM (ours is blocked), dies
+ * with the supervisor, and starts at all (it refuses an ignored SIGPIPE). */
+static noreturn void exec_pasta(char *argv[])
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	execv(PASTA, argv);
+	die_child("exec " PASTA);
+}
+
+/* Start pasta on the child's network namespace and wait until it says it
+ * is ready: it opens the namespace through an fd of ours (it keeps fewer
+ * capabilities than the child has, so the kernel would not let it open
+ * /proc/CHILD/ns/net itself), and its "pid file" is a pipe to us. */
+static int run_pasta(struct rootless *rl, pid_t child)
+{
+	char specs[MAX_PORTS][64], fds[2][32], path[64], text[32] = "", *argv[PASTA_ARGS_MAX];
+	int ready[2], netns;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+	if ((netns = open(path, O_RDONLY)) < 0) /* inherited: no O_CLOEXEC */
+		return fail("open %s", path);
+	if (pipe(ready) < 0) {
+		close(netns);
+		return fail("pipe");
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return fail("run " PASTA);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return failx(PASTA ": failed with status %d (see above)", WEXITSTATUS(status));
-	char text[32];
-	if (read_file(rl->pasta_pid_file, text, sizeof(text)) <= 0)
-		return fail("read %s", rl->pasta_pid_file);
-	rl->pasta_pid = (pid_t)strtol(text, NULL, 10);
+	pasta_args(rl, netns, ready[1], argv, specs, fds);
+	rl->pasta_pid = fork();
+	if (rl->pasta_pid == 0)
+		exec_pasta(argv);
+	close(netns);
+	close(ready[1]);
+	n = rl->pasta_pid < 0 ? -1 : read(ready[0], text, sizeof(text) - 1);
+	close(ready[0]);
+	if (rl->pasta_pid < 0)
+		return rl->pasta_pid = 0, fail("fork");
+	if (n <= 0) /* it exited without a word: it said why on stderr */
+		return failx(PASTA ": failed to set up the container's network (see above)");
 	return 0;
 }
 
@@ -268,7 +314,6 @@ int rootless_net_prepare(struct rootless *rl, struct net *n, const struct option
 	if (dns_write_resolv_conf(resolv->host, opt) < 0)
 		return -1;
 	n->n_files++; /* net_release removes it */
-	path_join(rl->pasta_pid_file, sizeof(rl->pasta_pid_file), n->dir, "pasta.pid");
 	return 0;
 }
 
@@ -281,11 +326,8 @@ void rootless_release(struct rootless *rl)
 {
 	int saved = errno;
 
-	if (rl->pasta_pid > 0)
-		kill(rl->pasta_pid, SIGTERM); /* not our child any more: it daemonized */
+	if (rl->pasta_pid > 0 && kill(rl->pasta_pid, SIGTERM) == 0)
+		waitpid(rl->pasta_pid, NULL, 0);
 	rl->pasta_pid = 0;
-	if (rl->pasta_pid_file[0] && unlink(rl->pasta_pid_file) < 0 && errno != ENOENT)
-		fail("remove %s", rl->pasta_pid_file);
-	rl->pasta_pid_file[0] = '\0';
 	errno = saved;
 }

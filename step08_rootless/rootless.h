@@ -22,8 +22,7 @@ struct rootless {
 	bool pasta; /* --net bridge becomes pasta's user-mode network */
 	struct port ports[MAX_PORTS]; /* -p, forwarded by pasta */
 	size_t n_ports;
-	pid_t pasta_pid; /* the pasta daemon, to stop; 0: none */
-	char pasta_pid_file[PATH_MAX];
+	pid_t pasta_pid; /* pasta, our child until we stop it; 0: none */
 };
 
 /* Called first by an ordinary user (does nothing for root): say what a
