@@ -54,14 +54,16 @@ struct container {
 static void container_main(struct container *c)
 {
 	const struct options *opt = &c->opt;
-	const char *root = c->image.rootfs; /* the overlay's mount point, not ROOTFS */
+	const char *root = userns_rootfs(&c->userns, &c->image); /* the overlay, not ROOTFS */
 
 	sync_wait_for_parent(&c->sync); /* until the parent says go */
+	userns_become_root(&c->userns); /* --userns remap: uid 0 of our namespace */
 	cgroup_enter_namespace(); /* our cgroup is "/" from here on */
 	setup_uts(opt->hostname); /* our own hostname */
 	net_inside(&c->net); /* lo, eth0, address, default route */
 	make_mounts_private(); /* no mount events to or from the host */
-	mount_image(&c->image); /* layers + upper layer = ROOT, a mount point */
+	if (!c->userns.on)
+		mount_image(&c->image); /* layers + upper layer = ROOT, a mount point */
 	mount_volumes(root, opt->volumes, opt->n_volumes); /* -v */
 	mount_volumes(root, c->net.files, c->net.n_files); /* /etc/hosts, /etc/hostname */
 	mount_system_dirs(root); /* /proc, /sys, /dev of our own, before the pivot */
@@ -102,7 +104,8 @@ static int run_container(int argc, char **argv, const struct rootless *rootless)
 	block_forwarded_signals(); /* until supervise() takes them */
 	if (image_prepare(&c.image, &c.opt) < 0) /* find the layers, make upper/ */
 		goto out;
-	if (userns_give_dirs(&c.userns, &c.image) < 0) /* upper/ belongs to its root */
+	if (userns_give_dirs(&c.userns, &c.image) < 0 || /* upper/ belongs to its root */
+	    userns_mount_image(&c.userns, &c.image) < 0) /* --userns remap: idmapped layers */
 		goto out;
 	if (net_prepare(&c.net, &c.opt) < 0 || /* -p ports, an address, the bridge */
 	    rootless_net_prepare(&c.rootless, &c.net, &c.opt) < 0) /* pasta: resolv.conf */
@@ -141,6 +144,7 @@ out:
 		code = EXIT_RUNTIME;
 	rootless_release(&c.rootless); /* stop pasta */
 	net_release(&c.net); /* proxy, veth, lease, files */
+	userns_unmount_image(&c.userns, &c.image); /* --userns remap: the overlay, the layers */
 	image_release(&c.image); /* drop the upper layer (or --keep it) */
 	seccomp_filter_free(&c.filter);
 	return code;

@@ -29,16 +29,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/die.h"
 #include "common/file.h"
 #include "common/path.h"
+#include "uts_pid.h"
 #include "whiteout.h"
 
 #define SUBUID_FILE "/etc/subuid"
@@ -266,6 +271,161 @@ int userns_give_dirs(const struct userns *u, const struct image *img)
 		    chown(path, userns_root_uid(u), userns_root_gid(u)) < 0)
 			return fail("chown %s to %lu", path, (unsigned long)userns_root_uid(u));
 	return 0;
+}
+
+/* A user namespace with u's maps, as an fd, for mount_setattr(2): a child
+ * is cloned into a new one, mapped, its namespace opened, and let go. */
+static int open_mapped_userns(const struct userns *u)
+{
+	int hold[2], fd = -1;
+	char path[64], c;
+
+	if (pipe2(hold, O_CLOEXEC) < 0)
+		return fail("pipe");
+	pid_t child = clone_process(CLONE_NEWUSER);
+	if (child == 0) {
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) < 0); /* until we close our end */
+	}
+	close(hold[0]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+	if (child < 0)
+		fail("clone(CLONE_NEWUSER)");
+	else if (userns_write_maps(u, child) == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		fail("open %s", path);
+	close(hold[1]);
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	return fd;
+}
+
+/* Mount a copy of the layer dir at at, its owners shifted by the map of
+ * the namespace userns_fd: host uid 0 shows as that namespace's 0, which
+ * is the container's root. The files on disk stay as they are. */
+static int mount_idmapped(const char *dir, const char *at, int userns_fd)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns_fd};
+	int tree = syscall(SYS_open_tree, AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	int r = -1;
+
+	if (tree < 0)
+		return fail("open_tree %s", dir);
+	if (mkdir(at, 0755) < 0)
+		fail("mkdir %s", at);
+	else if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		fail("mount_setattr %s (MOUNT_ATTR_IDMAP)", dir);
+	else if (syscall(SYS_move_mount, tree, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		fail("move_mount %s to %s", dir, at);
+	else
+		r = 0;
+	close(tree);
+	return r;
+}
+
+/* DIR/lowerI: where the idmapped copy of layer I is mounted. */
+static int lower_path(const struct image *img, size_t i, char *path, size_t size)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "lower%zu", i);
+	return path_join(path, size, img->dir, name) < 0 ? fail("%s/%s", img->dir, name) : 0;
+}
+
+/* Idmapped copies of img's layers as DIR/lower0, lower1, ... and the
+ * overlay options that stack them instead. */
+static int idmap_layers(struct userns *u, const struct image *img, int userns_fd, char *options,
+			size_t size)
+{
+	char lowers[OVERLAY_OPTIONS_MAX], *rest, *save = NULL, at[PATH_MAX];
+	size_t len = strlen("lowerdir=");
+
+	snprintf(lowers, sizeof(lowers), "%s", img->options + strlen("lowerdir="));
+	if (!(rest = strstr(lowers, ",upperdir=")))
+		return failx("overlay options %s: no upperdir", img->options);
+	*rest++ = '\0';
+	snprintf(options, size, "lowerdir=");
+	for (char *dir = strtok_r(lowers, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		if (lower_path(img, u->n_lowers, at, sizeof(at)) < 0 ||
+		    mount_idmapped(dir, at, userns_fd) < 0)
+			return -1;
+		u->n_lowers++;
+		len += snprintf(options + len, size - len, "%s%s", u->n_lowers > 1 ? ":" : "", at);
+	}
+	if (snprintf(options + len, size - len, ",%s", rest) >= (int)(size - len))
+		return failx("%s: too many layers for one overlay mount", img->dir);
+	return 0;
+}
+
+int userns_mount_image(struct userns *u, const struct image *img)
+{
+	char options[OVERLAY_OPTIONS_MAX];
+	int userns_fd, r;
+
+	if (!u->on || !img->created)
+		return 0;
+	/* Our own mount namespace: these mounts are gone when we are, even
+	 * after a SIGKILL; the container gets a copy of them at clone. */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail("a mount namespace for the supervisor");
+	if ((userns_fd = open_mapped_userns(u)) < 0)
+		return -1;
+	r = idmap_layers(u, img, userns_fd, options, sizeof(options));
+	close(userns_fd);
+	if (r < 0)
+		return -1;
+	if (mount("overlay", img->rootfs, "overlay", 0, options) < 0)
+		return fail("mount overlay on %s (%s)", img->rootfs, options);
+	/* The container's root may not look up the store's path (root's
+	 * alone). It need not: clone(CLONE_NEWNS) moves the child's working
+	 * directory to the same place in its copy of our mounts, so ours is
+	 * made the overlay, and the child finds its root at ".". */
+	if ((u->cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 || chdir(img->rootfs) < 0)
+		return fail("chdir %s", img->rootfs);
+	snprintf(u->root, sizeof(u->root), ".");
+	return 0;
+}
+
+const char *userns_rootfs(const struct userns *u, const struct image *img)
+{
+	return u->root[0] ? u->root : img->rootfs;
+}
+
+void userns_unmount_image(struct userns *u, const struct image *img)
+{
+	char at[PATH_MAX];
+	int saved = errno;
+
+	if (u->root[0]) {
+		if (fchdir(u->cwd_fd) < 0) /* out of the overlay, where we were */
+			fail("chdir back");
+		close(u->cwd_fd);
+		u->root[0] = '\0';
+		umount2(img->rootfs, MNT_DETACH);
+	}
+	for (; u->n_lowers > 0; u->n_lowers--) {
+		if (lower_path(img, u->n_lowers - 1, at, sizeof(at)) == 0)
+			umount2(at, MNT_DETACH);
+	}
+	errno = saved;
+}
+
+void userns_become_root(const struct userns *u)
+{
+	if (!u->on)
+		return;
+	/* We kept the ids we were cloned with: host root's, which the map
+	 * does not contain (they show as nobody here). Take uid and gid 0 of
+	 * the namespace, the range's first ids on the host. */
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		die_child("become root of the user namespace");
+	if (!u->root[0])
+		return;
+	/* The overlay came from our parent's namespace, so the kernel locks
+	 * it here (pivot_root(2) refuses a locked mount: EINVAL). A bind mount
+	 * of it we make ourselves is ours; step back in through "..", which
+	 * crosses to the mount on top of our directory ("." would not). */
+	if (mount(".", ".", NULL, MS_BIND | MS_REC, NULL) < 0 || chdir("../" ROOTFS_NAME) < 0)
+		die_child("bind the container's root onto itself");
 }
 
 uid_t userns_root_uid(const struct userns *u)
