@@ -94,10 +94,15 @@ static const struct flag OPTIONS[] = {
 };
 #define N_OPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
 
-static const char *STEP_NAMES[] = {
-    "",		  "step01_chroot",  "step02_uts_pid", "step03_mount",
-    "step04_net", "step05_cgroups", "step06_rootfs",  "step07_security",
-    "step08_rootless"};
+static const char *STEP_NAMES[] = {"",
+				   "step01_chroot",
+				   "step02_uts_pid",
+				   "step03_mount",
+				   "step04_net",
+				   "step05_cgroups",
+				   "step06_rootfs",
+				   "step07_security",
+				   "step08_rootless"};
 
 static void print_help(int step)
 {

@@ -30,9 +30,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdnoreturn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -41,10 +41,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroupfs.h"
 #include "common/die.h"
 #include "common/file.h"
 #include "common/path.h"
-#include "cgroupfs.h"
 #include "dns.h"
 
 #define MAX_USERNS_FILE "/proc/sys/user/max_user_namespaces"
@@ -73,10 +73,12 @@ static int check_distribution(void)
 		return failx("unprivileged user namespaces are off (" DEBIAN_USERNS_FILE " is 0): "
 			     "ask root for sysctl -w kernel.unprivileged_userns_clone=1");
 	if (read_switch(APPARMOR_FILE) == 1)
-		fprintf(stderr, "container: note: Ubuntu's AppArmor restricts user namespaces ("
-				APPARMOR_FILE " is 1): if the next step fails, ask root for an "
-				"AppArmor profile allowing userns for this program (make install "
-				"puts one in /etc/apparmor.d)\n");
+		fprintf(
+		    stderr,
+		    "container: note: Ubuntu's AppArmor restricts user namespaces (" APPARMOR_FILE
+		    " is 1): if the next step fails, ask root for an "
+		    "AppArmor profile allowing userns for this program (make install "
+		    "puts one in /etc/apparmor.d)\n");
 	return 0;
 }
 
@@ -125,8 +127,8 @@ static int mount_run_dir(const struct rootless *rl)
 		return fail("open_tree %s", rl->run);
 	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, RUN_TMPFS_OPTIONS) < 0 ||
 	    mkdir(KOBAKO_RUN_DIR, DIR_MODE) < 0 ||
-	    syscall(SYS_move_mount, tree, "", AT_FDCWD, KOBAKO_RUN_DIR,
-		    MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+	    syscall(SYS_move_mount, tree, "", AT_FDCWD, KOBAKO_RUN_DIR, MOVE_MOUNT_F_EMPTY_PATH) <
+		0) {
 		close(tree);
 		return fail("mount %s on " KOBAKO_RUN_DIR, rl->run);
 	}
@@ -191,9 +193,10 @@ int rootless_adjust(struct rootless *rl, struct options *opt)
 		/* pasta's end of the cable is a tap device, which anyone may
 		 * make in a namespace of their own, if they may open this. */
 		if (access(TUN_DEVICE, R_OK | W_OK) < 0)
-			return fail("--net bridge without root: pasta needs " TUN_DEVICE
-				    " (udev makes it mode 0666; here it is not: sudo chmod 0666 "
-				    TUN_DEVICE "), or use --net none");
+			return fail(
+			    "--net bridge without root: pasta needs " TUN_DEVICE
+			    " (udev makes it mode 0666; here it is not: sudo chmod 0666 " TUN_DEVICE
+			    "), or use --net none");
 		rl->pasta = true;
 		memcpy(rl->ports, opt->ports, sizeof(rl->ports));
 		rl->n_ports = opt->n_ports;
@@ -203,9 +206,10 @@ int rootless_adjust(struct rootless *rl, struct options *opt)
 	if (!wants_cgroup(opt))
 		return 0;
 	if (!cgroup_delegated(own, sizeof(own)))
-		return failx("--memory, --cpus, --cpu-shares, --pids-limit and --stats need a cgroup "
-			     "v2 subtree delegated to you, and this one is not: run inside "
-			     "`systemd-run --user --scope -p Delegate=yes container run ...`");
+		return failx(
+		    "--memory, --cpus, --cpu-shares, --pids-limit and --stats need a cgroup "
+		    "v2 subtree delegated to you, and this one is not: run inside "
+		    "`systemd-run --user --scope -p Delegate=yes container run ...`");
 	return failx("rootless cgroups in a delegated subtree (%s): not in this step yet", own);
 }
 

@@ -63,8 +63,7 @@ static int find_subid_range(const char *file, const char *name, unsigned long id
 	FILE *f = fopen(file, "re");
 
 	while (f && found < 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127[^:]:%lu:%lu", owner, &first, &count) == 3 &&
-		    count >= need &&
+		if (sscanf(line, "%127[^:]:%lu:%lu", owner, &first, &count) == 3 && count >= need &&
 		    (strcmp(owner, name) == 0 || strtoul(owner, NULL, 10) == id)) {
 			*start = first;
 			found = 0;
@@ -125,7 +124,8 @@ int userns_plan_remap(struct userns *u)
 	unsigned long sub_uid, sub_gid;
 
 	*u = (struct userns){.on = true, .n = 1};
-	if (find_subid_range(SUBUID_FILE, REMAP_USER, (unsigned long)-1, USERNS_IDS, &sub_uid) < 0 ||
+	if (find_subid_range(SUBUID_FILE, REMAP_USER, (unsigned long)-1, USERNS_IDS, &sub_uid) <
+		0 ||
 	    find_subid_range(SUBGID_FILE, REMAP_USER, (unsigned long)-1, USERNS_IDS, &sub_gid) < 0)
 		return failx("--userns=remap: no range of %d ids for \"" REMAP_USER
 			     "\" in " SUBUID_FILE " and " SUBGID_FILE
@@ -225,8 +225,8 @@ static int enter_with_helper(const struct userns *u)
 	if (r == 0 && write(go[1], "g", 1) != 1)
 		r = fail("pipe");
 	close(go[1]);
-	if (helper > 0 && (waitpid(helper, &status, 0) < 0 || !WIFEXITED(status) ||
-			   WEXITSTATUS(status) != 0))
+	if (helper > 0 &&
+	    (waitpid(helper, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0))
 		r = -1; /* the helper said why */
 	return r;
 }

@@ -18,8 +18,8 @@
 #include "whiteout.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -74,7 +74,8 @@ static int place_whiteout(int root, int dir_fd, const char *parent, const char *
 		fd = open_beneath(root, parent, O_RDONLY | O_DIRECTORY);
 		if (fd < 0)
 			return -1;
-		r = fsetxattr(fd, in_user_namespace() ? USER_OPAQUE_XATTR : OPAQUE_XATTR, "y", 1, 0);
+		r = fsetxattr(fd, in_user_namespace() ? USER_OPAQUE_XATTR : OPAQUE_XATTR, "y", 1,
+			      0);
 		close(fd);
 		return r;
 	}
