@@ -9,8 +9,8 @@
  *             the namespace: layer files belong to the user's mapped ids,
  *             overlayfs is mounted there with "userxattr" (Linux >= 5.11;
  *             older kernels refuse overlay in a user namespace: EPERM)
- *   run dir   $XDG_RUNTIME_DIR/kobako, seen as /run/kobako in our own mount
- *             namespace (Podman's convention)
+ *   run dir   $XDG_RUNTIME_DIR/kobako (Podman's convention), a tmpfs of the
+ *             supervisor's own mount namespace, seen as /run/kobako
  *   network   no bridge, veth or nftables (they need root on the host): a
  *             namespace of its own with pasta(1), a user-mode network
  *             program that relays the container's packets through ordinary
@@ -51,7 +51,7 @@
 #define APPARMOR_FILE "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
 #define DEBIAN_USERNS_FILE "/proc/sys/kernel/unprivileged_userns_clone" /* older Debian kernels */
 #define DIR_MODE 0700 /* the user's kobako directories: theirs alone */
-#define RUN_TMPFS_OPTIONS "mode=755,size=1m" /* /run in our namespace, when needed */
+#define RUN_TMPFS_OPTIONS "mode=755,size=1m" /* our run dir (and /run, when needed) */
 #define TUN_DEVICE "/dev/net/tun"
 #define PASTA_ARGS_MAX (8 + 2 * MAX_PORTS + 2)
 
@@ -108,16 +108,19 @@ static int make_user_dirs(struct rootless *rl)
 	return 0;
 }
 
-/* In our own mount namespace: make rl->run appear as /run/kobako (net.c's
- * KOBAKO_RUN_DIR). If the host has no /run/kobako to mount on, /run gets a
- * tmpfs of ours first, seen by us alone; the run dir is carried over it as
- * a detached copy (open_tree(2), move_mount(2)). */
+/* In our own mount namespace: rl->run gets a tmpfs of ours, seen as
+ * /run/kobako (net.c's KOBAKO_RUN_DIR): what we write there is gone with
+ * our namespace, even if we are killed with SIGKILL. If the host has no
+ * /run/kobako to mount on, /run gets a tmpfs of ours first, seen by us
+ * alone, and the run dir is carried over it (open_tree(2), move_mount(2)). */
 static int mount_run_dir(const struct rootless *rl)
 {
 	int tree;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail("make / private");
+	if (mount("tmpfs", rl->run, "tmpfs", MS_NOSUID | MS_NODEV, RUN_TMPFS_OPTIONS) < 0)
+		return fail("mount tmpfs on %s", rl->run);
 	if (is_directory(KOBAKO_RUN_DIR))
 		return mount(rl->run, KOBAKO_RUN_DIR, NULL, MS_BIND, NULL) < 0
 			   ? fail("bind %s on " KOBAKO_RUN_DIR, rl->run)
@@ -127,8 +130,8 @@ static int mount_run_dir(const struct rootless *rl)
 		return fail("open_tree %s", rl->run);
 	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, RUN_TMPFS_OPTIONS) < 0 ||
 	    mkdir(KOBAKO_RUN_DIR, DIR_MODE) < 0 ||
-	    syscall(SYS_move_mount, tree, "", AT_FDCWD, KOBAKO_RUN_DIR, MOVE_MOUNT_F_EMPTY_PATH) <
-		0) {
+	    syscall(SYS_move_mount, tree, "", AT_FDCWD, KOBAKO_RUN_DIR,
+		    MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 		close(tree);
 		return fail("mount %s on " KOBAKO_RUN_DIR, rl->run);
 	}
