@@ -33,6 +33,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -147,11 +148,11 @@ static void format_map(const struct id_range *r, size_t n, char *text, size_t si
 				r[i].count);
 }
 
-/* Run newuidmap/newgidmap PID INSIDE OUTSIDE COUNT...; 0 if it succeeded. */
-static int run_helper(const char *helper, pid_t pid, const struct id_range *r, size_t n)
+/* In a child: exec newuidmap/newgidmap PID INSIDE OUTSIDE COUNT... */
+static noreturn void exec_helper(const char *helper, pid_t pid, const struct id_range *r,
+				 size_t n)
 {
 	char args[1 + 1 + 3 * 2][24], *argv[1 + 1 + 3 * 2 + 1] = {0};
-	int status;
 
 	snprintf(args[0], sizeof(args[0]), "%s", strrchr(helper, '/') + 1);
 	snprintf(args[1], sizeof(args[1]), "%d", (int)pid);
@@ -162,16 +163,42 @@ static int run_helper(const char *helper, pid_t pid, const struct id_range *r, s
 	}
 	for (size_t i = 0; i < 2 + 3 * n; i++)
 		argv[i] = args[i];
-	pid_t child = fork();
-	if (child == 0) {
-		execv(helper, argv); /* setuid root: it checks /etc/subuid for us */
-		die_child("exec %s", helper);
+	execv(helper, argv); /* setuid root: it checks /etc/subuid for us */
+	die_child("exec %s", helper);
+}
+
+/* Start newgidmap and newuidmap for pid at once (each takes a few
+ * milliseconds); a helper first waits for a byte on wait_fd, if >= 0.
+ * Their pids in helpers[2]. 0 or -1. */
+static int start_helpers(const struct userns *u, pid_t pid, int wait_fd, pid_t helpers[2])
+{
+	char c;
+
+	for (int i = 0; i < 2; i++) {
+		if ((helpers[i] = fork()) < 0)
+			return fail("fork");
+		if (helpers[i] > 0)
+			continue;
+		if (wait_fd >= 0 && read(wait_fd, &c, 1) != 1)
+			_exit(EXIT_RUNTIME); /* we gave up */
+		if (i == 0)
+			exec_helper(NEWGIDMAP, pid ? pid : getppid(), u->gid, u->n);
+		exec_helper(NEWUIDMAP, pid ? pid : getppid(), u->uid, u->n);
 	}
-	if (child < 0 || waitpid(child, &status, 0) < 0)
-		return fail("run %s", helper);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return failx("%s %d: failed (see its message above)", helper, (int)pid);
 	return 0;
+}
+
+/* Wait for the helpers that started; 0 if both succeeded. */
+static int wait_helpers(const pid_t helpers[2], pid_t pid)
+{
+	int status, r = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (helpers[i] > 0 && (waitpid(helpers[i], &status, 0) < 0 || !WIFEXITED(status) ||
+				       WEXITSTATUS(status) != 0))
+			r = failx("%s %d: failed (see its message above)", i ? NEWUIDMAP : NEWGIDMAP,
+				  (int)pid);
+	return r;
 }
 
 int userns_write_maps(const struct userns *u, pid_t pid)
@@ -180,11 +207,11 @@ int userns_write_maps(const struct userns *u, pid_t pid)
 
 	if (!u->on)
 		return 0;
-	if (u->helpers)
-		return run_helper(NEWGIDMAP, pid, u->gid, u->n) < 0 ||
-			       run_helper(NEWUIDMAP, pid, u->uid, u->n) < 0
-			   ? -1
-			   : 0;
+	if (u->helpers) {
+		pid_t helpers[2] = {0, 0};
+		int r = start_helpers(u, pid, -1, helpers);
+		return wait_helpers(helpers, pid) < 0 ? -1 : r;
+	}
 	/* Without CAP_SETGID outside, gid_map is only accepted once
 	 * setgroups(2) is off for good in the namespace. Root keeps it. */
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
@@ -203,38 +230,28 @@ int userns_write_maps(const struct userns *u, pid_t pid)
 
 /* userns_enter with subordinate ids: newuidmap must run outside the new
  * namespace (inside it the setuid bit means nothing: host root is not in
- * our map), so a child stays outside, waits until we are in, maps us. */
-static int enter_with_helper(const struct userns *u)
+ * our map), so two children stay outside, wait until we are in, map us. */
+static int enter_with_helpers(const struct userns *u)
 {
-	int go[2], status;
-	char c;
+	pid_t helpers[2] = {0, 0};
+	int go[2], r;
 
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return fail("pipe");
-	pid_t helper = fork();
-	if (helper == 0) {
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1) /* we are in, or gave up */
-			_exit(EXIT_RUNTIME);
-		_exit(userns_write_maps(u, getppid()) < 0 ? EXIT_RUNTIME : 0);
-	}
+	r = start_helpers(u, 0, go[0], helpers);
 	close(go[0]);
-	int r = helper < 0 ? fail("fork") : unshare(CLONE_NEWUSER);
-	if (r < 0 && helper > 0)
-		fail("unshare(CLONE_NEWUSER)");
-	if (r == 0 && write(go[1], "g", 1) != 1)
+	if (r == 0 && unshare(CLONE_NEWUSER) < 0)
+		r = fail("unshare(CLONE_NEWUSER)");
+	if (r == 0 && write(go[1], "gg", 2) != 2) /* one byte each */
 		r = fail("pipe");
 	close(go[1]);
-	if (helper > 0 &&
-	    (waitpid(helper, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		r = -1; /* the helper said why */
-	return r;
+	return wait_helpers(helpers, getpid()) < 0 ? -1 : r;
 }
 
 int userns_enter(const struct userns *u)
 {
 	if (u->helpers)
-		return enter_with_helper(u);
+		return enter_with_helpers(u);
 	/* Our own uid only: we may write our own maps, from inside. */
 	if (unshare(CLONE_NEWUSER) < 0)
 		return fail("unshare(CLONE_NEWUSER)");
