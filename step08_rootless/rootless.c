@@ -130,8 +130,8 @@ static int mount_run_dir(const struct rootless *rl)
 		return fail("open_tree %s", rl->run);
 	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, RUN_TMPFS_OPTIONS) < 0 ||
 	    mkdir(KOBAKO_RUN_DIR, DIR_MODE) < 0 ||
-	    syscall(SYS_move_mount, tree, "", AT_FDCWD, KOBAKO_RUN_DIR,
-		    MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+	    syscall(SYS_move_mount, tree, "", AT_FDCWD, KOBAKO_RUN_DIR, MOVE_MOUNT_F_EMPTY_PATH) <
+		0) {
 		close(tree);
 		return fail("mount %s on " KOBAKO_RUN_DIR, rl->run);
 	}

@@ -149,8 +149,7 @@ static void format_map(const struct id_range *r, size_t n, char *text, size_t si
 }
 
 /* In a child: exec newuidmap/newgidmap PID INSIDE OUTSIDE COUNT... */
-static noreturn void exec_helper(const char *helper, pid_t pid, const struct id_range *r,
-				 size_t n)
+static noreturn void exec_helper(const char *helper, pid_t pid, const struct id_range *r, size_t n)
 {
 	char args[1 + 1 + 3 * 2][24], *argv[1 + 1 + 3 * 2 + 1] = {0};
 
@@ -196,8 +195,8 @@ static int wait_helpers(const pid_t helpers[2], pid_t pid)
 	for (int i = 0; i < 2; i++)
 		if (helpers[i] > 0 && (waitpid(helpers[i], &status, 0) < 0 || !WIFEXITED(status) ||
 				       WEXITSTATUS(status) != 0))
-			r = failx("%s %d: failed (see its message above)", i ? NEWUIDMAP : NEWGIDMAP,
-				  (int)pid);
+			r = failx("%s %d: failed (see its message above)",
+				  i ? NEWUIDMAP : NEWGIDMAP, (int)pid);
 	return r;
 }
 
