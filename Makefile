@@ -35,6 +35,9 @@ step06_rootfs_ARCHIVES = $(IMAGE_LIB)
 step07_security_PKGS     = $(IMAGE_PKGS) libseccomp
 step07_security_LIBS     = -lm
 step07_security_ARCHIVES = $(IMAGE_LIB)
+step08_rootless_PKGS     = $(IMAGE_PKGS) libseccomp
+step08_rootless_LIBS     = -lm
+step08_rootless_ARCHIVES = $(IMAGE_LIB)
 # The steps are linked statically: loading shared libraries costs about a
 # millisecond at every `container run` on a VM, and libarchive's pull in
 # libxml2, ICU and libstdc++ (docs/benchmarks.md). The sanitizers need the
@@ -60,7 +63,7 @@ else
 B       := build
 endif
 
-STEPS      := $(sort $(wildcard step0[1-7]_*))
+STEPS      := $(sort $(wildcard step0[1-8]_*))
 CONTAINERS := $(addsuffix /container,$(STEPS))
 PULLERS    := $(patsubst %/pull.c,%/container-pull,$(wildcard step0*/pull.c))
 IMAGE_SRC  := common/archive.c common/fast_extract.c
@@ -95,7 +98,7 @@ $(B)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 # only the image-reading objects and step06 need those libraries' headers
 $(IMAGE_OBJ): override CPPFLAGS += $(call pkg_cflags,$(IMAGE_PKGS))
-$(B)/step06_rootfs/%.o $(B)/step07_security/%.o $(B)/tests/%: override CPPFLAGS += $(call pkg_cflags,$(IMAGE_PKGS))
+$(B)/step06_rootfs/%.o $(B)/step07_security/%.o $(B)/step08_rootless/%.o $(B)/tests/%: override CPPFLAGS += $(call pkg_cflags,$(IMAGE_PKGS))
 
 $(LIB): $(COMMON_OBJ)
 	rm -f $@; $(AR) rcs $@ $^

@@ -57,6 +57,7 @@ enum option_id {
 	OPT_CAP_DROP,
 	OPT_PRIVILEGED,
 	OPT_SECURITY_OPT,
+	OPT_USERNS,
 };
 
 /* Every option of every step; `step` is the first step that has it. The
@@ -98,12 +99,20 @@ static const struct flag OPTIONS[] = {
     {OPT_PRIVILEGED, "privileged", NULL, 0, NULL, 7, "every capability, no seccomp, no masks"},
     {OPT_SECURITY_OPT, "security-opt", NULL, 0, "OPT", 7,
      "no-new-privileges, seccomp=unconfined|FILE"},
+    {OPT_USERNS, "userns", NULL, 0, "host|remap", 8,
+     "root only: remap = root inside is nobody outside (default: host)"},
 };
 #define N_OPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
 
-static const char *STEP_NAMES[] = {
-    "",		  "step01_chroot",  "step02_uts_pid", "step03_mount",
-    "step04_net", "step05_cgroups", "step06_rootfs",  "step07_security"};
+static const char *STEP_NAMES[] = {"",
+				   "step01_chroot",
+				   "step02_uts_pid",
+				   "step03_mount",
+				   "step04_net",
+				   "step05_cgroups",
+				   "step06_rootfs",
+				   "step07_security",
+				   "step08_rootless"};
 
 static void print_help(int step)
 {
@@ -545,6 +554,11 @@ static void set_option(struct options *opt, int id, char *arg)
 	case OPT_CAP_DROP: add_cap("--cap-drop", arg, opt->cap_drop, &opt->n_cap_drop); break;
 	case OPT_PRIVILEGED: opt->privileged = true; break;
 	case OPT_SECURITY_OPT: set_security_opt(opt, arg); break;
+	case OPT_USERNS:
+		if (strcmp(arg, "host") != 0 && strcmp(arg, "remap") != 0)
+			diex("--userns %s: expected host or remap", arg);
+		opt->userns_remap = strcmp(arg, "remap") == 0;
+		break;
 	}
 }
 

@@ -47,7 +47,7 @@ struct host_entry {
 };
 
 struct options {
-	int step; /* the step that parses: 1..7 */
+	int step; /* the step that parses: 1..8 */
 	const char *rootfs; /* ROOTFS directory (or IMAGE in step06) */
 	char **command; /* COMMAND [ARG...], NULL-terminated (empty from step06 on) */
 	char id[ID_HEX_LEN + 1];
@@ -100,6 +100,8 @@ struct options {
 	bool privileged; /* every capability, no seccomp, no masks, every device */
 	bool no_new_privs; /* --security-opt no-new-privileges */
 	const char *seccomp; /* NULL: the step's own profile; "unconfined"; or a JSON file */
+	/* step08: user namespaces */
+	bool userns_remap; /* --userns remap: root inside is an unprivileged range outside */
 };
 
 /* One command-line option. Options are looked up by their whole name:

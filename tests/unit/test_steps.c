@@ -8,9 +8,10 @@
 
 #include "tests/harness.h"
 
-static const char *STEPS[] = {"step01_chroot",	"step02_uts_pid", "step03_mount",   "step04_net",
-			      "step05_cgroups", "step06_rootfs",  "step07_security"};
-#define N_STEPS 7
+static const char *STEPS[] = {"step01_chroot",	 "step02_uts_pid", "step03_mount",
+			      "step04_net",	 "step05_cgroups", "step06_rootfs",
+			      "step07_security", "step08_rootless"};
+#define N_STEPS 8
 
 static struct run r;
 

@@ -1,0 +1,67 @@
+/* image_store.h - the content-addressed image store (default /var/lib/kobako):
+ *
+ *   layers/sha256/<hex>/     one unpacked layer, named by its blob's digest,
+ *                            stored once however many images use it
+ *   images/<name>.json       {"name", "id", "ref", "size", "layers": [bottom..top]}
+ *   containers/<id>/         upper/, work/, rootfs/ of a running container, and
+ *                            layers: the digests it stacks, flock()ed while it runs
+ *   tmp/                     imports in progress; renamed into place when done
+ *   lock                     held (flock) while an import or rm changes the store
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "image_manifest.h"
+
+#define CONTAINERS_DIR "containers" /* below the store: one directory per container */
+#define IMAGE_NAME_MAX 128 /* letters, digits, "._:-"; not starting with "." */
+
+struct image_info {
+	char name[IMAGE_NAME_MAX + 1];
+	char id[DIGEST_LEN + 1];
+	uint64_t size; /* bytes of files, all layers */
+	size_t n_layers;
+	char layers[IMAGE_MAX_LAYERS][DIGEST_LEN + 1]; /* bottom layer first */
+};
+
+/* Import file (a rootfs tarball, a docker save archive, an OCI layout as a
+ * directory or tar) as image name; ref picks one of several images (or NULL).
+ * All or nothing: on failure the store is as it was. Returns 0 or -1 after
+ * one line naming the file and the reason. */
+int store_import(const char *store, const char *file, const char *name, const char *ref);
+
+/* Print NAME, ID, SIZE, LAYERS for every image. Returns 0 or -1. */
+int store_list(const char *store, FILE *out);
+
+/* Forget image name; delete the layers no other image uses. 0 or -1. */
+int store_remove(const char *store, const char *name);
+
+/* Load images/<name>.json. Returns 0; -1 with errno ENOENT, quietly, if there
+ * is no such image; -1 after a message for anything else. */
+int store_load(const char *store, const char *name, struct image_info *info);
+
+/* store/layers/sha256/<hex> for a digest. Returns 0 or -1 (ENAMETOOLONG). */
+int store_layer_path(const char *store, const char *digest, char *path, size_t size);
+
+/* A shared hold on the store's lock (an import or image rm takes it
+ * exclusively): take it before reading an image, and close it once
+ * store_hold_layers has made the record, so that no image rm deletes a layer
+ * in between. Creates store if needed. Returns the descriptor, or -1 after a
+ * message. */
+int store_lock_shared(const char *store);
+
+/* dir/layers (dir: STORE/containers/<id>): the layers this container stacks,
+ * one digest a line, held (flock) for as long as the returned descriptor is
+ * open. While it is held, image rm and re-imports keep those layers: deleting
+ * the lowerdir of a mounted overlay is undefined. A record nobody holds was
+ * left by a supervisor killed with SIGKILL: the next garbage collection
+ * removes its container directory, or with keep (--keep) only the record.
+ * Returns the descriptor, or -1 after a message. */
+int store_hold_layers(const char *dir, const struct image_info *info, bool keep);
+
+/* Give the record up: remove dir/layers (the container's own files need no
+ * layer, e.g. with --keep) and close fd. Ignores fd < 0. */
+void store_unhold_layers(const char *dir, int fd);

@@ -1,0 +1,52 @@
+/* rootless.h - step08 without root: the supervisor in a user namespace of
+ * its own, the user's directories, pasta for the network, cgroups only
+ * where systemd delegated them. */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/cli.h"
+#include "net.h"
+#include "userns.h"
+
+#define ROOTLESS_DIR "kobako" /* below $XDG_DATA_HOME and $XDG_RUNTIME_DIR */
+#define PASTA "/usr/bin/pasta" /* Debian's passt package */
+
+struct rootless {
+	bool on; /* started by an ordinary user */
+	struct userns userns; /* the supervisor's own namespace: caller = root */
+	char store[PATH_MAX]; /* $XDG_DATA_HOME/kobako */
+	char run[PATH_MAX]; /* $XDG_RUNTIME_DIR/kobako, seen as /run/kobako */
+	bool pasta; /* --net bridge becomes pasta's user-mode network */
+	struct port ports[MAX_PORTS]; /* -p, forwarded by pasta */
+	size_t n_ports;
+	pid_t pasta_pid; /* pasta, our child until we stop it; 0: none */
+};
+
+/* Called first by an ordinary user (does nothing for root): say what a
+ * distribution forbids, then move this process into a user namespace of
+ * its own (userns.c) where it is root, and a mount namespace where the
+ * user's XDG directories are the image store ($KOBAKO_ROOT) and
+ * /run/kobako. 0, or -1 with a message. */
+int rootless_enter(struct rootless *rl);
+
+/* After parse_options: without root, --net bridge becomes pasta (its
+ * ports kept here, opt's cleared), and cgroup limits are refused unless
+ * systemd delegated our cgroup (rl->on only). 0, or -1 with a message. */
+int rootless_adjust(struct rootless *rl, struct options *opt);
+
+/* Does the container get cgroups? (not rootless: always) */
+bool rootless_has_cgroups(const struct rootless *rl);
+
+/* Parent, after net_prepare, before clone: with pasta, the container's
+ * resolv.conf (the host's nameservers) joins net's files. 0 or -1. */
+int rootless_net_prepare(struct rootless *rl, struct net *n, const struct options *opt);
+
+/* Parent, after clone, before the go: start pasta on the child's user and
+ * network namespaces (-p ports, outbound through the user's sockets). 0 or -1. */
+int rootless_net_attach(struct rootless *rl, pid_t child);
+
+/* Parent, at the end: stop pasta. Idempotent. */
+void rootless_release(struct rootless *rl);

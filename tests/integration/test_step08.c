@@ -1,0 +1,328 @@
+/* test_step08.c - step08_rootless/container: containers without sudo, and
+ * root inside that is nobody outside.
+ *
+ * The tests run as root and make a throw-away user (useradd, with its own
+ * /etc/subuid and /etc/subgid range, HOME and XDG_RUNTIME_DIR below /tmp),
+ * whose commands run through setpriv(1); userdel removes it at the end.
+ * pasta needs /dev/net/tun readable by the user, as udev makes it: in our
+ * private mount namespace (tests/harness.c) a 0666 node is bound over it.
+ * The "internet" is an address of the test's own network
+ * namespace; nothing leaves the machine. */
+#include <bsd/string.h>
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tests/harness.h"
+
+#define STEP7 "step07_security/container"
+#define STEP8 "step08_rootless/container"
+#define SERVER "203.0.113.10" /* on lo of the test namespace: "the internet" */
+#define EXIT_TIMEOUT_MS 5000 /* for a process killed with its parent */
+#define REMAP_BASE 1000000UL /* the test's /etc/subuid range for --userns remap */
+
+static struct run r;
+static char user[32], home[96], run_dir[96], as_user[512], volume[96];
+static unsigned long uid;
+
+/* Run COMMAND as the test user, in its environment (a login would set it). */
+#define run_user(r, fmt, ...) run((r), "%s " fmt, as_user, ##__VA_ARGS__)
+
+static void sh_or_fail(const char *cmd)
+{
+	run(&r, "%s", cmd);
+	ck_assert_msg(r.code == 0, "%s: %s%s", cmd, r.out, r.err);
+}
+
+/* Count the entries of a directory (not . and ..); -1 if it is missing. */
+static int entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static void remove_user(void)
+{
+	run(&r,
+	    "userdel %s 2>/dev/null; rm -rf %s %s %s; sed -i '/^kobako:%lu:/d' /etc/subuid "
+	    "/etc/subgid",
+	    user, home, run_dir, volume, REMAP_BASE);
+}
+
+/* The user, its dirs, a range of subordinate ids; /dev/net/tun for it; the
+ * "internet" address; a --userns remap range for root. */
+static void make_user(void)
+{
+	char cmd[1024];
+
+	snprintf(user, sizeof(user), "kbt8-%d", (int)getpid());
+	snprintf(home, sizeof(home), "/tmp/%s-home", user);
+	snprintf(run_dir, sizeof(run_dir), "/tmp/%s-run", user);
+	snprintf(volume, sizeof(volume), "/tmp/%s-vol", user);
+	remove_user();
+	snprintf(cmd, sizeof(cmd),
+		 "useradd -M -d %s -s /bin/sh %s && mkdir -m 700 %s %s && mkdir -m 777 %s && "
+		 "chown %s: %s %s && (grep -q '^%s:' /etc/subuid || usermod --add-subuids "
+		 "200000-265535 --add-subgids 200000-265535 %s) && id -u %s",
+		 home, user, home, run_dir, volume, user, home, run_dir, user, user, user);
+	sh_or_fail(cmd);
+	uid = strtoul(r.out, NULL, 10);
+	snprintf(as_user, sizeof(as_user),
+		 "setpriv --reuid=%s --regid=%s --init-groups env -i HOME=%s XDG_RUNTIME_DIR=%s "
+		 "PATH=/usr/bin:/bin",
+		 user, user, home, run_dir);
+	sh_or_fail("mkdir -p /tmp/kbt8-tun && mount -t tmpfs tmpfs /tmp/kbt8-tun && "
+		   "mknod -m 666 /tmp/kbt8-tun/tun c 10 200 && "
+		   "mount --bind /tmp/kbt8-tun/tun /dev/net/tun");
+	sh_or_fail("ip link add kbt8 type veth peer name kbt8p && ip link set kbt8p up && "
+		   "ip addr add 192.0.2.2/24 dev kbt8 && "
+		   "ip link set kbt8 up && ip route add default via 192.0.2.1 && "
+		   "ip addr add " SERVER "/32 dev lo && ip link set lo up");
+	snprintf(cmd, sizeof(cmd), "printf 'kobako:%lu:65536\\n' | tee -a /etc/subuid /etc/subgid",
+		 REMAP_BASE);
+	sh_or_fail(cmd);
+}
+
+/* Processes killed with their parent (PR_SET_PDEATHSIG) die a moment
+ * later: wait for each of the user's processes to end (its pidfd becomes
+ * readable), for at most EXIT_TIMEOUT_MS. */
+static void wait_for_user_processes(void)
+{
+	char *save = NULL;
+
+	run(&r, "ps -o pid= -u %lu", uid);
+	for (char *pid = strtok_r(r.out, " \n", &save); pid; pid = strtok_r(NULL, " \n", &save)) {
+		int fd = syscall(SYS_pidfd_open, atoi(pid), 0);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (fd >= 0) {
+			poll(&p, 1, EXIT_TIMEOUT_MS);
+			close(fd);
+		}
+	}
+}
+
+/* After every test: no container of the user's left, in any of its dirs,
+ * and no process of the user's (pasta, a container) still running. */
+static void assert_nothing_left(void)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/.local/share/kobako/containers", home);
+	ck_assert_int_le(entries(path), 0);
+	snprintf(path, sizeof(path), "%s/kobako", run_dir);
+	ck_assert_int_le(entries(path), 0);
+	wait_for_user_processes();
+	run(&r, "ps -o pid=,stat=,args= -u %lu | grep -v ' Z'", uid);
+	ck_assert_msg(r.out[0] == '\0', "processes of the user left:\n%s", r.out);
+}
+
+static void import_busybox(void)
+{
+	run_user(&r, STEP8 " image import %s/build/images/busybox.tar busybox", top());
+	ck_assert_msg(r.code == 0, "import: %s", r.err);
+}
+
+/* No sudo: uid 0 inside is the user outside; its subordinate ids follow. */
+START_TEST(runs_as_user)
+{
+	char expected[128];
+
+	run_user(&r, STEP8 " run --net none %s /bin/sh -c 'id -u; cat /proc/self/uid_map'",
+		 rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	snprintf(expected, sizeof(expected), "0\n         0 %10lu          1\n", uid);
+	ck_assert_msg(strncmp(r.out, expected, strlen(expected)) == 0, "got:\n%s", r.out);
+	ck_assert_int_eq(strlen(r.out) - strlen(expected),
+			 strlen("         1     200000      65535\n"));
+	assert_nothing_left();
+}
+END_TEST
+
+/* The image goes to the user's store; layer files are owned by the user's
+ * ids on disk and by the image's users inside; writes go through overlay
+ * (a change, a deletion: a whiteout) and vanish at exit. */
+START_TEST(image_and_overlay_as_user)
+{
+	char layers[PATH_MAX];
+
+	import_busybox();
+	snprintf(layers, sizeof(layers), "%s/.local/share/kobako/layers/sha256", home);
+	ck_assert_int_eq(entries(layers), 1);
+	run(&r, "stat -c %%u %s/*/bin/busybox", layers);
+	ck_assert_uint_eq(strtoul(r.out, NULL, 10), uid); /* image uid 0 = the user */
+	run_user(&r,
+		 STEP8 " run --net none busybox /bin/sh -c 'stat -c %%U /bin/busybox; echo w >> "
+		       "/etc/passwd && rm /bin/ls && ls /bin/ls 2>&1; tail -1 /etc/passwd'");
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "root\nls: /bin/ls: No such file or directory\nw\n");
+	run(&r, "test -e %s/*/bin/ls && ! grep -q '^w$' %s/*/etc/passwd", layers, layers);
+	ck_assert_int_eq(r.code, 0); /* the layer never changes */
+	assert_nothing_left();
+}
+END_TEST
+
+/* --net none: a network namespace with lo alone. */
+START_TEST(net_none_as_user)
+{
+	run_user(&r, STEP8 " run --net none %s ls /sys/class/net", rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "lo\n");
+	assert_nothing_left();
+}
+END_TEST
+
+/* Outbound through pasta: the container reaches a server of our namespace
+ * through the user's own sockets. (httpd goes to the background once it
+ * listens; it is stopped by the pid that ss(8) shows on its port.) */
+START_TEST(outbound_through_pasta)
+{
+	char www[PATH_MAX];
+
+	import_busybox();
+	snprintf(www, sizeof(www), "%s/www", home);
+	run(&r,
+	    "mkdir -p %s && echo hello > %s/index.html && %s/bin/busybox httpd -p " SERVER
+	    ":8080 -h %s",
+	    www, www, rootfs(), www);
+	ck_assert_msg(r.code == 0, "httpd: %s", r.err);
+	run_user(&r, STEP8 " run busybox wget -q -O- http://" SERVER ":8080/");
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "hello\n");
+	run(&r,
+	    "ss -Hltnp 'sport = :8080' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | xargs -r kill");
+	assert_nothing_left();
+}
+END_TEST
+
+/* -p: pasta listens on the host side and forwards to the container. */
+START_TEST(publish_reached_from_host)
+{
+	struct bg c;
+
+	import_busybox();
+	start_until_up(&c, "up\n",
+		       "%s " STEP8 " run -i -p 127.0.0.1:18088:80 busybox /bin/sh -c 'echo hi > "
+		       "/www; httpd -p 80 -h / && echo up && read x || true'",
+		       as_user);
+	run(&r, "%s/bin/busybox wget -q -O- http://127.0.0.1:18088/www", rootfs());
+	ck_assert_msg(r.code == 0, "wget: %s", r.err);
+	ck_assert_str_eq(r.out, "hi\n");
+	ck_assert_int_eq(stop_bg(&c), 0);
+	assert_nothing_left();
+}
+END_TEST
+
+/* What the container's root writes on a volume: root's in step07, the
+ * user's in step08, and with --userns remap (root) the range's first id. */
+START_TEST(volume_file_not_owned_by_host_root)
+{
+	run(&r, STEP7 " run --net none -v %s:/v %s touch /v/by-step07 && stat -c %%u %s/by-step07",
+	    volume, rootfs(), volume);
+	ck_assert_str_eq(r.out, "0\n");
+	run_user(&r, STEP8 " run --net none -v %s:/v %s touch /v/by-user", volume, rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	run(&r, "stat -c %%u %s/by-user", volume);
+	ck_assert_uint_eq(strtoul(r.out, NULL, 10), uid);
+	run(&r,
+	    STEP8 " run --userns remap --net none -v %s:/v %s /bin/sh -c 'id -u; touch /v/remap'",
+	    volume, rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "0\n");
+	run(&r, "stat -c %%u %s/remap", volume);
+	ck_assert_uint_eq(strtoul(r.out, NULL, 10), REMAP_BASE);
+	assert_nothing_left();
+}
+END_TEST
+
+/* --userns remap: the image's files are root's inside (idmapped layers),
+ * and root inside can change them; root's store is untouched. */
+START_TEST(remap_layers_idmapped)
+{
+	run(&r,
+	    STEP8 " run --userns remap --net none %s /bin/sh -c 'stat -c %%U /etc/passwd; "
+		  "echo w >> /etc/passwd && tail -1 /etc/passwd'",
+	    rootfs());
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "root\nw\n");
+	run(&r, "grep -c '^w$' %s/etc/passwd", rootfs());
+	ck_assert_str_eq(r.out, "0\n");
+}
+END_TEST
+
+/* The escapes of step06/07 stay shut: no capability over the host. */
+START_TEST(host_stays_out_of_reach)
+{
+	run_user(&r,
+		 STEP8 " run --net none --privileged %s /bin/sh -c 'cat /proc/1/environ "
+		       ">/dev/null; echo x > /proc/sys/kernel/core_pattern; mknod /tmp/sda b 8 0'",
+		 rootfs());
+	ck_assert_int_ne(r.code, 0); /* even --privileged: root of the user's namespace only */
+	ck_assert_contains(r.err, "core_pattern");
+	assert_nothing_left();
+}
+END_TEST
+
+/* Without a delegated cgroup, limits are refused with one line. */
+START_TEST(cgroup_limits_refused)
+{
+	run_user(&r, STEP8 " run --net none --memory 32m %s true", rootfs());
+	ck_assert_int_eq(r.code, 125);
+	ck_assert_contains(r.err, "systemd-run --user --scope -p Delegate=yes");
+	ck_assert_ptr_null(strchr(strchr(r.err, '\n') + 1, '\n')); /* one line */
+	assert_nothing_left();
+}
+END_TEST
+
+/* A SIGKILLed supervisor: its container and pasta die with it (they are
+ * killed with their parent), its run dir was a tmpfs of its own; the
+ * container's directory in the store goes at the next garbage collection. */
+START_TEST(killed_supervisor_leaves_nothing)
+{
+	char containers[PATH_MAX];
+	struct bg c;
+
+	import_busybox();
+	start_until_up(&c, "up\n", "%s " STEP8 " run busybox /bin/sh -c 'echo up; exec sleep 1000'",
+		       as_user);
+	ck_assert_int_eq(kill(c.pid, SIGKILL), 0);
+	ck_assert_int_eq(stop_bg(&c), 128 + SIGKILL);
+	snprintf(containers, sizeof(containers), "%s/.local/share/kobako/containers", home);
+	ck_assert_int_eq(entries(containers), 1);
+	run_user(&r, STEP8 " image rm busybox");
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	assert_nothing_left();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("step08_rootless");
+	TCase *tc = tcase_create("step08");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, make_user, remove_user);
+	tcase_add_test(tc, runs_as_user);
+	tcase_add_test(tc, image_and_overlay_as_user);
+	tcase_add_test(tc, net_none_as_user);
+	tcase_add_test(tc, outbound_through_pasta);
+	tcase_add_test(tc, publish_reached_from_host);
+	tcase_add_test(tc, volume_file_not_owned_by_host_root);
+	tcase_add_test(tc, remap_layers_idmapped);
+	tcase_add_test(tc, host_stays_out_of_reach);
+	tcase_add_test(tc, cgroup_limits_refused);
+	tcase_add_test(tc, killed_supervisor_leaves_nothing);
+	suite_add_tcase(s, tc);
+	return run_integration_suite(s);
+}
