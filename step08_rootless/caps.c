@@ -162,6 +162,32 @@ static void drop_bounding(uint64_t keep)
 				die_child("drop capability %d from the bounding set", cap);
 }
 
+void keep_capabilities_through_setuid(void)
+{
+	/* setuid(2) from root to another user (-u) empties every capability
+	 * set (capabilities(7), "Effect of user ID changes"), CAP_SETPCAP too,
+	 * which dropping the bounding set needs. PR_SET_KEEPCAPS keeps the
+	 * permitted set (not the effective one); execve(2) clears the flag.
+	 * runc does the same around its setuid. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		die_child("prctl(PR_SET_KEEPCAPS)");
+}
+
+/* After setuid(2) to another user only the permitted set is left: switch
+ * it on again (effective = permitted), so that we may drop the rest. */
+static void raise_effective(void)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		die_child("capget");
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		data[i].effective = data[i].permitted;
+	if (syscall(SYS_capset, &header, data) < 0)
+		die_child("capset");
+}
+
 void drop_capabilities(const struct caps *caps)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
@@ -169,6 +195,7 @@ void drop_capabilities(const struct caps *caps)
 
 	if (caps->all)
 		return; /* --privileged: root stays root */
+	raise_effective();
 	drop_bounding(caps->keep);
 	/* The ambient set lets a capability survive execve(2) of an ordinary
 	 * file; Docker sets none, and neither do we. */
@@ -179,6 +206,8 @@ void drop_capabilities(const struct caps *caps)
 	 * an inheritable set let a program with inheritable file capabilities
 	 * gain them, even as a non-root user). */
 	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		/* A non-root user keeps them until execve(2), which gives it
+		 * none: no file capabilities, no ambient set (Docker's -u too). */
 		data[i].effective = data[i].permitted = (uint32_t)(caps->keep >> (32 * i));
 	if (syscall(SYS_capset, &header, data) < 0)
 		die_child("capset");

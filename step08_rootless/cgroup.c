@@ -23,6 +23,7 @@
  */
 #include "cgroup.h"
 
+#include <bsd/string.h>
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
@@ -35,6 +36,7 @@
 
 #include "common/die.h"
 #include "common/path.h"
+#include "state.h"
 
 #define CPU_PERIOD_US 100000 /* the CFS period, 100 ms: the kernel's and Docker's default */
 #define MILLIS_PER_CPU 1000 /* --cpus 0.25 is 250 millis */
@@ -163,7 +165,10 @@ static int create_with_limits(struct cgroup *cg, const struct options *opt)
 			  (cg->fs.h[0].controllers & (CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_PIDS)));
 	for (size_t i = 0; i < cg->fs.n; i++) {
 		struct hierarchy *h = &cg->fs.h[i];
+		/* recorded first: should our supervisor be killed, the next
+		 * run takes it back (state.c) */
 		if (cgroup_resolve(h, opt->cgroup_parent, opt->id) < 0 ||
+		    state_record(opt->id, "cgroup", h->dir) < 0 ||
 		    cgroup_make(h, cg->fs.version, v2(cg) ? wanted : h->controllers) < 0)
 			return -1;
 	}
@@ -289,6 +294,15 @@ void cgroup_report(struct cgroup *cg, int code)
 			(unsigned long long)usage.oom_kills, limit);
 	if (cg->opt->stats)
 		print_stats(&usage);
+}
+
+int cgroup_take_back(const char *dir)
+{
+	struct hierarchy h = {.created = true};
+
+	if (strlcpy(h.dir, dir, sizeof(h.dir)) >= sizeof(h.dir))
+		return failx("cgroup %s: path too long", dir);
+	return cgroup_remove(&h); /* kills what is left in it, then rmdir */
 }
 
 int cgroup_release(struct cgroup *cg)

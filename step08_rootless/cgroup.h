@@ -29,6 +29,9 @@ void mount_cgroupfs(const struct cgroup *cg);
 /* Parent, after the container ended with exit code code: say so if the OOM
  * killer struck (and whether it killed the container itself), print --stats. */
 void cgroup_report(struct cgroup *cg, int code);
+/* Remove the cgroup directory dir of a container whose supervisor was
+ * killed (state.c), killing what is still in it. 0, or -1 with a message. */
+int cgroup_take_back(const char *dir);
 /* Parent: remove the container's cgroup directories, on every path.
  * Idempotent; keeps errno. 0, or -1 with a message. */
 int cgroup_release(struct cgroup *cg);

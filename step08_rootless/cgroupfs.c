@@ -18,6 +18,7 @@
 #include "common/file.h"
 #include "common/path.h"
 
+#define MAKE_TRIES 3 /* walks, when a parent vanished under one */
 #define RMDIR_TRIES 100 /* EBUSY retries of rmdir ... */
 #define RMDIR_RETRY_MS 10 /* ... this far apart: at most a second in all */
 #define CGROUP_DIR_MODE 0755
@@ -230,7 +231,9 @@ static int delegate(const char *dir, unsigned controllers)
 	return 0;
 }
 
-int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned controllers)
+/* One walk of cgroup_make(); -1 with errno ENOENT if a parent went away
+ * under us (the last container of a parent we found removes it). */
+static int make_levels(struct hierarchy *h, enum cgroup_version version, unsigned controllers)
 {
 	char dir[PATH_MAX];
 
@@ -250,8 +253,12 @@ int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned contr
 			return -1;
 		saved = *end;
 		*end = '\0'; /* dir is the next level down */
-		if (mkdir(dir, CGROUP_DIR_MODE) < 0 && (errno != EEXIST || leaf))
-			return fail("cgroup: mkdir %s", dir);
+		if (mkdir(dir, CGROUP_DIR_MODE) < 0) {
+			if (errno != EEXIST || leaf)
+				return errno == ENOENT ? -1 : fail("cgroup: mkdir %s", dir);
+		} else if (!leaf && !h->made[0]) { /* a parent that was missing */
+			strlcpy(h->made, dir, sizeof(h->made));
+		}
 		*end = saved;
 		p = end;
 		if (leaf)
@@ -259,6 +266,33 @@ int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned contr
 	}
 	h->created = true;
 	return 0;
+}
+
+int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned controllers)
+{
+	for (int try = 0; try < MAKE_TRIES; try++) {
+		if (make_levels(h, version, controllers) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+	}
+	return fail("cgroup: mkdir %s", h->dir);
+}
+
+/* rmdir the parents we made for h->dir, up to h->made, while they are empty
+ * (another container may still use one: EBUSY; that one removes it). */
+static void remove_made_parents(struct hierarchy *h)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	strlcpy(dir, h->dir, sizeof(dir));
+	while (h->made[0] && (slash = strrchr(dir, '/')) && slash > dir) {
+		*slash = '\0';
+		if (strlen(dir) < strlen(h->made) || (rmdir(dir) < 0 && errno != ENOENT))
+			break;
+	}
+	h->made[0] = '\0';
 }
 
 /* SIGKILL whatever is still in dir. */
@@ -296,6 +330,7 @@ int cgroup_remove(struct hierarchy *h)
 		nanosleep(&pause, NULL);
 	}
 	h->created = false;
+	remove_made_parents(h);
 	return 0;
 }
 

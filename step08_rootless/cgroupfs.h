@@ -36,6 +36,7 @@ struct hierarchy {
 	char own[PATH_MAX]; /* our own cgroup in it, from /proc/self/cgroup */
 	char dir[PATH_MAX]; /* the container's cgroup directory, once resolved */
 	bool created; /* we made dir: we remove it */
+	char made[PATH_MAX]; /* the highest missing parent we made for it ("": none) */
 };
 
 struct cgroup_layout {
@@ -61,15 +62,17 @@ struct hierarchy *cgroup_hierarchy_of(struct cgroup_layout *layout, enum control
  * 0, or -1 with a message. */
 int cgroup_resolve(struct hierarchy *h, const char *parent, const char *id);
 
-/* Create h->dir and its missing ancestors. On v2 each level from the root down
- * first hands `controllers` to its children (cgroup.subtree_control); EBUSY
- * there is the no-internal-processes rule, and the message says so.
+/* Create h->dir and its missing ancestors (h->made: the highest of them, which
+ * cgroup_remove() removes again once empty). On v2 each level from the root
+ * down first hands `controllers` to its children (cgroup.subtree_control);
+ * EBUSY there is the no-internal-processes rule, and the message says so.
  * 0, or -1 with a message. */
 int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned controllers);
 
 /* Remove h->dir if we created it: rmdir, and only when that says EBUSY kill
  * what is still inside and retry briefly while the kernel finishes with exited
- * tasks. Idempotent; ENOENT is success. 0, or -1 with a message. */
+ * tasks; then the parents cgroup_make() made, while empty. Idempotent; ENOENT
+ * is success. 0, or -1 with a message. */
 int cgroup_remove(struct hierarchy *h);
 
 /* Does the control file dir/file exist? */

@@ -1,6 +1,6 @@
 /* container.c - step08: containers without sudo; root inside is nobody outside.
  *
- *     container run [--userns host|remap] IMAGE|ROOTFS COMMAND...   (as any user)
+ *     container run [--userns host|remap] IMAGE|ROOTFS [COMMAND...]   (as any user)
  *
  * step07 plus one idea, the user namespace (userns.c): uid 0 inside is an
  * ordinary uid outside. Started by an ordinary user, kobako first makes the
@@ -21,6 +21,7 @@
 #include "common/cli.h"
 #include "common/die.h"
 #include "common/sync.h"
+#include "config.h"
 #include "devices.h"
 #include "exec.h"
 #include "image.h"
@@ -30,6 +31,7 @@
 #include "pid1.h"
 #include "rootless.h"
 #include "seccomp.h"
+#include "state.h"
 #include "tty.h"
 #include "userns.h"
 #include "uts_pid.h"
@@ -38,10 +40,12 @@
 
 struct container {
 	struct options opt;
+	struct state state; /* /run/kobako/<id>, locked while we live */
 	struct sync_pipe sync; /* the child waits on it for the parent's go */
 	struct net net; /* address lease, veth, -p proxy */
 	struct cgroup cgroup; /* where its limits are */
 	struct image image; /* the layers, our upper layer, the mount point */
+	struct config config; /* what to run, its env, working directory, user */
 	struct caps caps; /* the capabilities it keeps */
 	struct syscall_filter filter; /* the seccomp filter, built by the parent */
 	struct devices devices; /* the devices it may open */
@@ -49,6 +53,18 @@ struct container {
 	struct rootless rootless; /* started by a user: our namespace, pasta */
 	struct userns userns; /* --userns remap: the container's id maps */
 };
+
+/* What a supervisor killed with SIGKILL left (state.c): its cgroups and
+ * its upper layer. */
+static int take_back(const char *id, const char *kind, const char *path)
+{
+	(void)id;
+	if (strcmp(kind, "cgroup") == 0)
+		return cgroup_take_back(path);
+	if (strcmp(kind, "upper") == 0)
+		return image_take_back(path);
+	return 0;
+}
 
 /* The container's side: runs in the cloned child, never returns. */
 static void container_main(struct container *c)
@@ -77,12 +93,14 @@ static void container_main(struct container *c)
 		mask_kernel_files(); /* /proc/kcore, /proc/keys, ... hidden; /proc/sys read-only */
 	closefrom(3); /* no host file leaks into the container */
 	seccomp_filter_load(&c->filter); /* while we still have CAP_SYS_ADMIN */
-	drop_capabilities(&c->caps); /* Docker's 14, in all five sets */
+	keep_capabilities_through_setuid(); /* -u must not take CAP_SETPCAP yet */
+	config_apply(&c->config); /* -w, -u, -e: the image's config, overridden */
+	drop_capabilities(&c->caps); /* Docker's 14, in all five sets; none for -u USER */
 	if (opt->no_new_privs)
 		set_no_new_privs(); /* --security-opt no-new-privileges */
 	if (opt->init)
-		run_init(opt->command); /* init as PID 1, the command as its child */
-	exec_command(opt->command); /* the command as PID 1 */
+		run_init(c->config.command); /* init as PID 1, the command as its child */
+	exec_command(c->config.command); /* the command as PID 1 */
 }
 
 /* container run: the story of steps 01-07, with a user namespace. */
@@ -93,6 +111,9 @@ static int run_container(int argc, char **argv, const struct rootless *rootless)
 
 	parse_options(argc, argv, STEP, &c.opt); /* exits 125 on bad input */
 	require_root(); /* namespaces need CAP_SYS_ADMIN: ours, as a user */
+	if (state_open(&c.state, c.opt.id) < 0) /* locked: we are alive */
+		goto out;
+	state_reclaim(take_back); /* what killed supervisors left */
 	if (rootless_adjust(&c.rootless, &c.opt) < 0 || /* pasta, no cgroups */
 	    userns_prepare(&c.userns, &c.opt) < 0) /* --userns remap: the maps */
 		goto out;
@@ -106,6 +127,8 @@ static int run_container(int argc, char **argv, const struct rootless *rootless)
 		goto out;
 	if (userns_give_dirs(&c.userns, &c.image) < 0 || /* upper/ belongs to its root */
 	    userns_mount_image(&c.userns, &c.image) < 0) /* --userns remap: idmapped layers */
+		goto out;
+	if (config_prepare(&c.config, &c.opt, c.image.config) < 0) /* Entrypoint, Cmd, Env */
 		goto out;
 	if (net_prepare(&c.net, &c.opt) < 0 || /* -p ports, an address, the bridge */
 	    rootless_net_prepare(&c.rootless, &c.net, &c.opt) < 0) /* pasta: resolv.conf */
@@ -146,7 +169,9 @@ out:
 	net_release(&c.net); /* proxy, veth, lease, files */
 	userns_unmount_image(&c.userns, &c.image); /* --userns remap: the overlay, the layers */
 	image_release(&c.image); /* drop the upper layer (or --keep it) */
+	config_release(&c.config);
 	seccomp_filter_free(&c.filter);
+	state_close(&c.state); /* nothing of ours is left */
 	return code;
 }
 
@@ -157,6 +182,7 @@ int main(int argc, char **argv)
 	if (rootless_enter(&rootless) < 0) /* a user: root of a user namespace of our own */
 		return EXIT_RUNTIME;
 	if (argc >= 2 && strcmp(argv[1], "image") == 0)
-		return image_command(argc - 1, argv + 1); /* container image import|ls|rm */
+		return image_command(argc - 1,
+				     argv + 1); /* container image pull|import|ls|rm|inspect */
 	return run_container(argc, argv, &rootless); /* container run IMAGE|ROOTFS COMMAND... */
 }

@@ -14,12 +14,20 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/die.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static char *const *extra_env; /* set_command_environment(): over the defaults */
+
+void set_command_environment(char *const *env)
+{
+	extra_env = env;
+}
 
 noreturn void exec_command(char **command)
 {
@@ -35,6 +43,11 @@ noreturn void exec_command(char **command)
 	setenv("HOSTNAME", hostname, 1);
 	if (term[0])
 		setenv("TERM", term, 1);
+	/* From step06 on: the image's Env, then -e, each KEY=VALUE replacing
+	 * a default of the same name, as Docker merges them. */
+	for (char *const *e = extra_env; e && *e; e++)
+		if (strchr(*e, '=') && putenv(*e) < 0)
+			die_child("environment %s", *e);
 	/* The supervisor blocked the signals it forwards, and a shell that
 	 * started us in the background ignores SIGINT; both survive execve(2),
 	 * so the command would never see them. Start it with the defaults. */

@@ -238,11 +238,9 @@ static int read_oci_descriptor(int dir_fd, const char *label, json_object *d, in
 	else if (!json_object_object_get_ex(blob, "config", &config) ||
 		 blob_path(label, get_string(config, "digest"), path, sizeof(path)) < 0)
 		failx("%s: manifest %s has no valid config", label, digest);
-	else if ((next = read_json(dir_fd, label, path, get_string(config, "digest"), m->id)) !=
-		 NULL) {
-		json_object_put(next);
-		r = read_oci_layers(blob, label, m);
-	}
+	else if ((m->config =
+		      read_json(dir_fd, label, path, get_string(config, "digest"), m->id)) != NULL)
+		r = read_oci_layers(blob, label, m); /* the config is kept: `run` reads it */
 	json_object_put(blob);
 	return r;
 }
@@ -357,9 +355,15 @@ static int read_docker(int dir_fd, const char *label, const char *ref, struct ma
 		if (config)
 			r = read_docker_layers(image, config, label, m);
 	}
-	json_object_put(config);
+	m->config = config; /* the same config as OCI's: `run` reads it */
 	json_object_put(list);
 	return r;
+}
+
+void manifest_free(struct manifest *m)
+{
+	json_object_put(m->config);
+	m->config = NULL;
 }
 
 int manifest_read(int dir_fd, const char *label, const char *ref, struct manifest *m)

@@ -24,8 +24,11 @@ struct layer_blob {
 	char path[PATH_MAX]; /* relative to the layout directory */
 };
 
+struct json_object;
+
 struct manifest {
 	char id[DIGEST_LEN + 1]; /* the image id: the config's digest */
+	struct json_object *config; /* the config blob (Entrypoint, Env, ...); NULL if none */
 	char ref[IMAGE_REF_MAX]; /* the chosen ref/tag, "" if none */
 	size_t n_layers;
 	struct layer_blob layers[IMAGE_MAX_LAYERS]; /* bottom layer first */
@@ -38,6 +41,9 @@ int manifest_is_image(int dir_fd);
  * several images ("latest", "busybox:1.36", an OCI ref.name), NULL takes the
  * only one. Returns 0, or -1 after one line naming the file and the reason. */
 int manifest_read(int dir_fd, const char *label, const char *ref, struct manifest *m);
+
+/* Free what manifest_read kept (the config). */
+void manifest_free(struct manifest *m);
 
 /* "sha256:<64 hex>" -> 0; anything else (another algorithm, "../x") -> -1. */
 int digest_check(const char *digest);

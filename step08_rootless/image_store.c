@@ -19,12 +19,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <search.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/die.h"
@@ -43,24 +46,54 @@
 #define STORE_MODE 0700 /* layers hold other users' files: root only */
 
 struct import {
-	const char *file, *name, *ref;
+	const char *file, *ref;
+	char name[IMAGE_NAME_MAX + 1]; /* canonical: "busybox:latest" */
 	int store_fd, tmp_fd, lock_fd, layout_fd;
 	bool plain; /* a rootfs tarball: tmp/unpack is the layer */
 	struct manifest m;
 	bool added[IMAGE_MAX_LAYERS]; /* layers this import put in the store */
-	uint64_t size;
+	uint64_t disk[IMAGE_MAX_LAYERS]; /* bytes each layer occupies on disk */
 };
 
-static int check_name(const char *name)
+/* Docker's local names: "busybox" is "busybox:latest"; "library/busybox:1.36"
+ * and "localhost:5000/x" are names too. Letters, digits and ._-/: only, no
+ * component starting with '.' (so no ".."), no empty component. The
+ * canonical name (with its tag) goes to out. -1 if malformed. */
+static int normalize_name(const char *name, char out[IMAGE_NAME_MAX + 1])
 {
-	size_t len = strlen(name);
+	const char *slash = strrchr(name, '/'), *colon = strrchr(name, ':');
+	bool tagged = colon && (!slash || colon > slash) && colon[1];
 
-	if (len == 0 || len > IMAGE_NAME_MAX || name[0] == '.')
+	if (!*name || name[0] == '/' || name[strlen(name) - 1] == '/' || strstr(name, "//") ||
+	    (colon && !colon[1]))
 		return -1;
 	for (const char *p = name; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._:-", *p))
+		if ((!isalnum((unsigned char)*p) && !strchr("._:-/", *p)) ||
+		    (*p == '.' && (p == name || p[-1] == '/')))
 			return -1;
-	return 0;
+	return snprintf(out, IMAGE_NAME_MAX + 1, "%s%s", name, tagged ? "" : ":latest") >
+		       IMAGE_NAME_MAX
+		   ? -1
+		   : 0;
+}
+
+/* images/<name>.json, '/' written as '+' (which no name has): one file per
+ * name, never a directory. */
+static void image_file(const char *name, char *rel, size_t size)
+{
+	snprintf(rel, size, IMAGES_DIR "/%s.json", name);
+	for (char *p = rel + strlen(IMAGES_DIR "/"); *p; p++)
+		*p = *p == '/' ? '+' : *p;
+}
+
+/* The name stored in images/<file>: ".json" off, '+' back to '/'. */
+static void name_of_file(const char *file, char name[IMAGE_NAME_MAX + 1])
+{
+	strlcpy(name, file, IMAGE_NAME_MAX + 1);
+	if (strlen(name) > 5)
+		name[strlen(name) - 5] = '\0';
+	for (char *p = name; *p; p++)
+		*p = *p == '+' ? '/' : *p;
 }
 
 int store_layer_path(const char *store, const char *digest, char *path, size_t size)
@@ -103,6 +136,7 @@ static void close_store(struct import *im)
 	for (int *fd = &im->store_fd; fd <= &im->layout_fd; fd++)
 		if (*fd >= 0 && !(fd == &im->layout_fd && *fd == im->tmp_fd))
 			close(*fd);
+	manifest_free(&im->m);
 }
 
 /* A new empty directory tmp/name, opened. */
@@ -138,8 +172,46 @@ static int open_source(struct import *im)
 	im->m.n_layers = 1;
 	strlcpy(im->m.layers[0].digest, res.digest, sizeof(im->m.layers[0].digest));
 	strlcpy(im->m.id, res.digest, sizeof(im->m.id));
-	im->size = res.bytes;
 	return 0;
+}
+
+static int compare_inodes(const void *a, const void *b)
+{
+	ino_t x = *(const ino_t *)a, y = *(const ino_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Bytes the tree below dir_fd/name occupies on disk, as du(1) counts them:
+ * allocated blocks (st_blocks), not sizes, so a sparse file counts what it
+ * holds; a hard-linked file once (seen: a tsearch(3) tree of inodes). */
+static uint64_t disk_usage(int dir_fd, const char *name, void **seen)
+{
+	struct stat st;
+	struct dirent *d;
+	uint64_t bytes;
+	int fd;
+
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (st.st_nlink > 1 && !S_ISDIR(st.st_mode)) {
+		ino_t *ino = malloc(sizeof(*ino));
+		if (!ino)
+			return 0;
+		*ino = st.st_ino;
+		if (*(ino_t **)tsearch(ino, seen, compare_inodes) != ino)
+			return free(ino), 0; /* counted already */
+	}
+	bytes = (uint64_t)st.st_blocks * 512; /* st_blocks is in 512-byte units, stat(2) */
+	if (!S_ISDIR(st.st_mode) ||
+	    (fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return bytes;
+	DIR *dir = fdopendir(fd);
+	while (dir && (d = readdir(dir)))
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+			bytes += disk_usage(fd, d->d_name, seen);
+	dir ? closedir(dir) : close(fd);
+	return bytes;
 }
 
 /* Move tmp/tmp_name to layers/sha256/<hex>, unless that layer is already
@@ -147,13 +219,31 @@ static int open_source(struct import *im)
 static int commit_layer(struct import *im, const char *tmp_name, size_t i)
 {
 	char dst[PATH_MAX];
+	void *seen = NULL;
 
+	im->disk[i] = disk_usage(im->tmp_fd, tmp_name, &seen);
+	tdestroy(seen, free);
 	snprintf(dst, sizeof(dst), LAYERS_DIR "/%s", im->m.layers[i].digest + 7);
 	if (faccessat(im->store_fd, dst, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return remove_tree(im->tmp_fd, tmp_name) < 0 ? fail("remove tmp/%s", tmp_name) : 0;
 	if (renameat(im->tmp_fd, tmp_name, im->store_fd, dst) < 0)
 		return fail("rename tmp/%s to %s", tmp_name, dst);
 	im->added[i] = true;
+	return 0;
+}
+
+/* A layout may lack the blob of a layer the store has: a pull downloads
+ * only the layers that are not stored. Count what the stored layer holds. */
+static int use_stored_layer(struct import *im, size_t i)
+{
+	char path[PATH_MAX];
+	void *seen = NULL;
+
+	snprintf(path, sizeof(path), LAYERS_DIR "/%s", im->m.layers[i].digest + 7);
+	if (faccessat(im->store_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return fail("%s: layer %s", im->file, im->m.layers[i].path);
+	im->disk[i] = disk_usage(im->store_fd, path, &seen);
+	tdestroy(seen, free);
 	return 0;
 }
 
@@ -164,6 +254,8 @@ static int import_layer(struct import *im, size_t i)
 	struct extract_result res;
 	int fd = open_beneath(im->layout_fd, blob->path, O_RDONLY), dir_fd, r;
 
+	if (fd < 0 && errno == ENOENT)
+		return use_stored_layer(im, i);
 	if (fd < 0)
 		return fail("%s: layer %s", im->file, blob->path);
 	dir_fd = make_tmp_dir(im, LAYER_TMP);
@@ -174,8 +266,6 @@ static int import_layer(struct import *im, size_t i)
 	if (r == 0 && strcmp(res.digest, blob->digest) != 0)
 		r = failx("%s: layer %s: digest mismatch (expected %s, got %s)", im->file,
 			  blob->path, blob->digest, res.digest);
-	if (r == 0)
-		im->size += res.bytes;
 	return r < 0 ? remove_tree(im->tmp_fd, LAYER_TMP), -1 : commit_layer(im, LAYER_TMP, i);
 }
 
@@ -189,28 +279,62 @@ static int import_layers(struct import *im)
 	return 0;
 }
 
-/* Write images/<name>.json: via tmp/, fsync'd, renamed over any old one. */
-static int write_image(struct import *im)
+/* When the image was made: the config's "created" (RFC 3339), else now (as
+ * `docker import` has it). */
+static json_object *created_of(json_object *config)
 {
-	json_object *image = json_object_new_object(), *layers = json_object_new_array();
-	char dst[PATH_MAX];
-	const char *text;
-	int fd, r;
+	json_object *v;
+	char now[32];
+	time_t t = time(NULL);
+
+	if (config && json_object_object_get_ex(config, "created", &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get(v);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	return json_object_new_string(now);
+}
+
+/* The image's JSON (image_store.h), as text owned by the returned object. */
+static json_object *describe_image(const struct import *im)
+{
+	json_object *image = json_object_new_object(), *layers = json_object_new_array(),
+		    *sizes = json_object_new_array();
+	uint64_t size = 0;
 
 	json_object_object_add(image, "name", json_object_new_string(im->name));
 	json_object_object_add(image, "id", json_object_new_string(im->m.id));
 	json_object_object_add(image, "ref", json_object_new_string(im->m.ref));
-	json_object_object_add(image, "size", json_object_new_int64(im->size));
-	for (size_t i = 0; i < im->m.n_layers; i++)
+	json_object_object_add(image, "created", created_of(im->m.config));
+	for (size_t i = 0; i < im->m.n_layers; i++) {
 		json_object_array_add(layers, json_object_new_string(im->m.layers[i].digest));
+		json_object_array_add(sizes, json_object_new_int64(im->disk[i]));
+		size += im->disk[i];
+	}
+	json_object_object_add(image, "size", json_object_new_int64(size));
 	json_object_object_add(image, "layers", layers);
+	json_object_object_add(image, "layer_sizes", sizes);
+	/* The config blob as the archive had it: `run` takes Entrypoint, Cmd,
+	 * Env, WorkingDir and User from its "config". */
+	json_object_object_add(image, "config",
+			       im->m.config ? json_object_get(im->m.config) : NULL);
+	return image;
+}
+
+/* Write images/<name>.json: via tmp/, fsync'd, renamed over any old one. */
+static int write_image(struct import *im)
+{
+	json_object *image = describe_image(im);
+	char dst[PATH_MAX];
+	const char *text;
+	int fd, r;
+
 	text = json_object_to_json_string_ext(image, JSON_C_TO_STRING_PRETTY);
 	fd = openat(im->tmp_fd, IMAGE_TMP, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	r = fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) < 0 ? -1
 											      : 0;
 	if (fd >= 0)
 		close(fd);
-	snprintf(dst, sizeof(dst), IMAGES_DIR "/%s.json", im->name);
+	image_file(im->name, dst, sizeof(dst));
 	if (r == 0 && renameat(im->tmp_fd, IMAGE_TMP, im->store_fd, dst) < 0)
 		r = -1;
 	json_object_put(image);
@@ -300,27 +424,32 @@ static void remove_dead_containers(const char *store)
 		closedir(containers);
 }
 
-/* Does a running container stack the layer with this hex digest? (A record
- * we cannot read counts as yes: keeping a layer is the safe mistake.) */
-static bool layer_in_container(const char *store, const char *hex)
+/* Does a running container's record have this line ("sha256:<hex>\n" for a
+ * layer it stacks, "image sha256:<hex>\n" for its image)? Its id goes to
+ * who (NAME_MAX + 1 bytes). A record we cannot read counts as yes: keeping a
+ * layer is the safe mistake. */
+static bool held_by(const char *store, const char *line, char *who)
 {
-	char dir[PATH_MAX], text[8192], line[80];
+	char dir[PATH_MAX], text[8192] = "\n", needle[128];
 	struct dirent *d;
 	bool found = false;
 	ssize_t n;
 	int fd;
 
+	/* a whole line: "sha256:X" is also the end of "image sha256:X" */
+	snprintf(needle, sizeof(needle), "\n%s", line);
 	path_join(dir, sizeof(dir), store, CONTAINERS_DIR);
 	DIR *containers = opendir(dir);
-	snprintf(line, sizeof(line), "sha256:%s\n", hex);
 	while (containers && !found && (d = readdir(containers))) {
 		enum record whose = open_record(containers, d->d_name, &fd);
 		if (whose == NO_RECORD)
 			continue;
-		n = whose == HELD ? read(fd, text, sizeof(text) - 1) : 0;
+		n = whose == HELD ? read(fd, text + 1, sizeof(text) - 2) : 0;
 		close(fd);
-		text[n > 0 ? n : 0] = '\0';
-		found = n < 0 || strstr(text, line) != NULL;
+		text[n > 0 ? n + 1 : 1] = '\0';
+		found = n < 0 || strstr(text, needle) != NULL;
+		if (found)
+			strlcpy(who, d->d_name, NAME_MAX + 1);
 	}
 	if (containers)
 		closedir(containers);
@@ -330,18 +459,16 @@ static bool layer_in_container(const char *store, const char *hex)
 /* Is the layer with this hex digest part of some image? */
 static bool layer_in_use(const char *store, struct dirent **names, int n, const char *hex)
 {
+	char line[80], who[NAME_MAX + 1], name[IMAGE_NAME_MAX + 1];
 	struct image_info info;
 
-	if (layer_in_container(store, hex))
+	snprintf(line, sizeof(line), "sha256:%s\n", hex);
+	if (held_by(store, line, who))
 		return true;
-
 	for (int i = 0; i < n; i++) {
-		names[i]->d_name[strlen(names[i]->d_name) - 5] = '\0';
-		if (store_load(store, names[i]->d_name, &info) < 0) {
-			strlcat(names[i]->d_name, ".json", sizeof(names[i]->d_name));
+		name_of_file(names[i]->d_name, name);
+		if (store_load(store, name, &info) < 0)
 			return true; /* unreadable image: keep everything, be safe */
-		}
-		strlcat(names[i]->d_name, ".json", sizeof(names[i]->d_name));
 		for (size_t l = 0; l < info.n_layers; l++)
 			if (strcmp(info.layers[l] + 7, hex) == 0)
 				return true;
@@ -387,19 +514,14 @@ static int collect_garbage(const char *store, int store_fd)
 
 int store_import(const char *store, const char *file, const char *name, const char *ref)
 {
-	struct import im = {.file = file,
-			    .name = name,
-			    .ref = ref,
-			    .store_fd = -1,
-			    .tmp_fd = -1,
-			    .lock_fd = -1,
-			    .layout_fd = -1};
+	struct import im = {
+	    .file = file, .ref = ref, .store_fd = -1, .tmp_fd = -1, .lock_fd = -1, .layout_fd = -1};
 	int r;
 
-	if (check_name(name) < 0)
-		return failx(
-		    "image name '%s': use 1 to %d letters, digits or ._:- (not a leading '.')",
-		    name, IMAGE_NAME_MAX);
+	if (normalize_name(name, im.name) < 0)
+		return failx("image name '%s': expected NAME[:TAG] of letters, digits and ._-/: "
+			     "(no component starting with '.'), at most %d",
+			     name, IMAGE_NAME_MAX);
 	r = open_store(store, &im);
 	if (r == 0)
 		r = open_source(&im); /* what is in the file? */
@@ -415,20 +537,75 @@ int store_import(const char *store, const char *file, const char *name, const ch
 	return r;
 }
 
-int store_remove(const char *store, const char *name)
+/* The names (canonical) of every image with this id, sorted; the count, or
+ * -1. Free *names. */
+static int names_with_id(const char *store, const char *id, char (**names)[IMAGE_NAME_MAX + 1])
+{
+	struct dirent **files;
+	struct image_info info;
+	int n = list_images(store, &files), found = 0;
+
+	*names = n > 0 ? calloc(n, sizeof(**names)) : NULL;
+	for (int i = 0; i < n; i++) {
+		name_of_file(files[i]->d_name, info.name);
+		if (*names && store_load(store, info.name, &info) == 0 && strcmp(info.id, id) == 0)
+			strlcpy((*names)[found++], info.name, sizeof(**names));
+		free(files[i]);
+	}
+	if (n >= 0)
+		free(files);
+	return n > 0 && !*names ? fail("%s", store) : found;
+}
+
+/* May the names of image id go? Not the last one while a running
+ * container uses the image, unless forced (as docker rmi -f); not all
+ * names of an id given as an ID prefix unless forced. */
+static int check_removal(const char *store, const char *given, const struct image_info *info,
+			 int n_names, bool by_id, bool force)
+{
+	char line[DIGEST_LEN + 16], who[NAME_MAX + 1];
+
+	if (force)
+		return 0;
+	if (by_id && n_names > 1)
+		return failx("image %s: %d names refer to it (remove them by name, or use -f)",
+			     given, n_names);
+	snprintf(line, sizeof(line), "image %s\n", info->id);
+	if ((by_id || n_names == 1) && held_by(store, line, who))
+		return failx("image %s: in use by running container %.12s (use -f to remove it "
+			     "anyway: the container keeps its layers)",
+			     given, who);
+	return 0;
+}
+
+int store_remove(const char *store, const char *name, bool force)
 {
 	struct import im = {.store_fd = -1, .tmp_fd = -1, .lock_fd = -1, .layout_fd = -1};
-	char path[PATH_MAX];
-	int r = check_name(name) < 0 ? -1 : open_store(store, &im);
+	char canonical[IMAGE_NAME_MAX + 1], rel[PATH_MAX], (*names)[IMAGE_NAME_MAX + 1] = NULL;
+	struct image_info info = {0};
+	int n = 0, r;
 
-	snprintf(path, sizeof(path), IMAGES_DIR "/%s.json", name);
-	if (r == 0 && unlinkat(im.store_fd, path, 0) < 0)
-		r = errno == ENOENT ? failx("image %s: no such image", name)
-				    : fail("remove %s", path);
-	else if (r == 0)
+	/* Only an import creates a store: a typo in --root finds nothing. */
+	if (!is_directory(store))
+		return failx("image %s: no such image (no image store at %s)", name, store);
+	r = open_store(store, &im);
+	if (r == 0 && store_load(store, name, &info) < 0)
+		r = errno == ENOENT ? failx("image %s: no such image", name) : -1;
+	if (r == 0)
+		r = n = names_with_id(store, info.id, &names);
+	bool by_id = normalize_name(name, canonical) < 0 || strcmp(canonical, info.name) != 0;
+	if (r >= 0)
+		r = check_removal(store, name, &info, n, by_id, force);
+	for (int i = 0; r == 0 && i < n; i++) {
+		image_file(by_id ? names[i] : info.name, rel, sizeof(rel));
+		if (unlinkat(im.store_fd, rel, 0) < 0)
+			r = fail("remove %s", rel);
+		if (!by_id)
+			break; /* a name: only that name goes */
+	}
+	if (r == 0)
 		r = collect_garbage(store, im.store_fd);
-	else if (check_name(name) < 0)
-		failx("image %s: no such image", name);
+	free(names);
 	close_store(&im);
 	return r;
 }
@@ -436,7 +613,7 @@ int store_remove(const char *store, const char *name)
 /* Fill info from the parsed JSON; -1 if a field is missing or malformed. */
 static int parse_image(json_object *obj, struct image_info *info)
 {
-	json_object *v, *layers;
+	json_object *v, *layers, *sizes = NULL;
 
 	if (!json_object_object_get_ex(obj, "id", &v) ||
 	    strlcpy(info->id, json_object_get_string(v), sizeof(info->id)) >= sizeof(info->id) ||
@@ -445,6 +622,9 @@ static int parse_image(json_object *obj, struct image_info *info)
 	    !json_object_is_type(layers, json_type_array))
 		return -1;
 	info->size = json_object_get_int64(v);
+	if (json_object_object_get_ex(obj, "created", &v))
+		strlcpy(info->created, json_object_get_string(v), sizeof(info->created));
+	json_object_object_get_ex(obj, "layer_sizes", &sizes);
 	info->n_layers = json_object_array_length(layers);
 	if (info->n_layers == 0 || info->n_layers > IMAGE_MAX_LAYERS)
 		return -1;
@@ -453,19 +633,19 @@ static int parse_image(json_object *obj, struct image_info *info)
 		if (digest_check(d) < 0)
 			return -1;
 		strlcpy(info->layers[i], d, sizeof(info->layers[i]));
+		info->layer_sizes[i] = json_object_get_int64(json_object_array_get_idx(sizes, i));
 	}
 	return 0;
 }
 
-int store_load(const char *store, const char *name, struct image_info *info)
+/* Load images/<canonical name>.json; -1 with errno ENOENT quietly if none. */
+static int load_image(const char *store, const char *name, struct image_info *info)
 {
 	char rel[PATH_MAX], path[PATH_MAX];
 	json_object *obj;
 	int r;
 
-	if (check_name(name) < 0)
-		return errno = ENOENT, -1;
-	snprintf(rel, sizeof(rel), IMAGES_DIR "/%s.json", name);
+	image_file(name, rel, sizeof(rel));
 	if (path_join(path, sizeof(path), store, rel) < 0)
 		return fail("%s", rel);
 	if (access(path, F_OK) < 0)
@@ -480,21 +660,121 @@ int store_load(const char *store, const char *name, struct image_info *info)
 	return 0;
 }
 
+/* An image ID, as docker takes it: 4 to 64 hex digits of the id, with or
+ * without "sha256:", naming one image. -1, errno ENOENT quietly if none. */
+static int load_by_id(const char *store, const char *prefix, struct image_info *info)
+{
+	struct dirent **files;
+	struct image_info each;
+	char name[IMAGE_NAME_MAX + 1];
+	const char *hex = strncmp(prefix, "sha256:", 7) == 0 ? prefix + 7 : prefix;
+	size_t len = strlen(hex);
+	int n, found = 0;
+
+	if (len < 4 || len > DIGEST_HEX_LEN || strspn(hex, "0123456789abcdef") != len ||
+	    (n = list_images(store, &files)) < 0)
+		return errno = ENOENT, -1;
+	for (int i = 0; i < n; i++) {
+		name_of_file(files[i]->d_name, name);
+		if (load_image(store, name, &each) == 0 && strncmp(each.id + 7, hex, len) == 0 &&
+		    (!found || strcmp(each.id, info->id) != 0))
+			*info = each, found++; /* a second name of one id counts once */
+		free(files[i]);
+	}
+	free(files);
+	if (found > 1)
+		return errno = EINVAL, failx("image ID %s: more than one image starts so", prefix);
+	return found ? 0 : (errno = ENOENT, -1);
+}
+
+int store_load(const char *store, const char *name, struct image_info *info)
+{
+	char canonical[IMAGE_NAME_MAX + 1];
+
+	if (normalize_name(name, canonical) == 0) {
+		int r = load_image(store, canonical, info);
+		if (r == 0 || errno != ENOENT)
+			return r;
+	}
+	return load_by_id(store, name, info); /* docker: a name first, then an ID */
+}
+
+int store_config(const char *store, const struct image_info *info, json_object **config)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+	json_object *obj, *v;
+
+	image_file(info->name, rel, sizeof(rel));
+	if (path_join(path, sizeof(path), store, rel) < 0 || !(obj = json_object_from_file(path)))
+		return failx("%s: not a valid image description", rel);
+	*config = json_object_object_get_ex(obj, "config", &v) ? json_object_get(v) : NULL;
+	json_object_put(obj);
+	return 0;
+}
+
+/* Docker's units (go-units HumanSize): 4 significant digits, powers of 1000. */
+static void human_size(uint64_t bytes, char *out, size_t size)
+{
+	static const char *units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	double value = bytes;
+	int u = 0;
+
+	while (value >= 1000 && u < 6)
+		value /= 1000, u++;
+	snprintf(out, size, "%.4g%s", value, units[u]);
+}
+
+/* "5 weeks ago", as docker images shows CREATED (go-units HumanDuration). */
+static void human_age(const char *created, char *out, size_t size)
+{
+	struct tm tm = {0};
+	long long s, h;
+
+	if (!strptime(created, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		strlcpy(out, "N/A", size);
+		return;
+	}
+	s = (long long)difftime(time(NULL), timegm(&tm)), h = (s + 1800) / 3600;
+	if (s < 1)
+		snprintf(out, size, "Less than a second ago");
+	else if (s < 60)
+		snprintf(out, size, "%lld second%s ago", s, s == 1 ? "" : "s");
+	else if (s / 60 == 1)
+		snprintf(out, size, "About a minute ago");
+	else if (s < 3600)
+		snprintf(out, size, "%lld minutes ago", s / 60);
+	else if (h == 1)
+		snprintf(out, size, "About an hour ago");
+	else if (h < 48)
+		snprintf(out, size, "%lld hours ago", h);
+	else if (h < 24 * 7 * 2)
+		snprintf(out, size, "%lld days ago", h / 24);
+	else if (h < 24 * 30 * 2)
+		snprintf(out, size, "%lld weeks ago", h / 24 / 7);
+	else if (h < 24 * 365 * 2)
+		snprintf(out, size, "%lld months ago", h / 24 / 30);
+	else
+		snprintf(out, size, "%lld years ago", h / 24 / 365);
+}
+
+#define LS_FORMAT "%-24s   %-10s   %-12.12s   %-22s   %s\n" /* docker images' columns */
+
 int store_list(const char *store, FILE *out)
 {
 	struct dirent **names;
 	struct image_info info;
-	char size[8];
+	char name[IMAGE_NAME_MAX + 1], size[16], age[32], *tag;
 	int n = list_images(store, &names), r = n < 0 ? -1 : 0;
 
-	fprintf(out, "%-24s %-12s %8s %s\n", "NAME", "IMAGE ID", "SIZE", "LAYERS");
+	fprintf(out, LS_FORMAT, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
 	for (int i = 0; i < n; i++) {
-		names[i]->d_name[strlen(names[i]->d_name) - 5] = '\0';
-		if (store_load(store, names[i]->d_name, &info) == 0) {
-			humanize_number(size, sizeof(size), info.size, "B", HN_AUTOSCALE,
-					HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000);
-			fprintf(out, "%-24s %-12.12s %8s %zu\n", info.name, info.id + 7, size,
-				info.n_layers);
+		name_of_file(names[i]->d_name, name);
+		if (store_load(store, name, &info) == 0) {
+			human_size(info.size, size, sizeof(size));
+			human_age(info.created, age, sizeof(age));
+			tag = strrchr(info.name, ':'); /* canonical names have a tag */
+			*tag++ = '\0';
+			fprintf(out, LS_FORMAT, info.name, tag, info.id + 7, age, size);
 		} else {
 			r = -1;
 		}
@@ -505,11 +785,50 @@ int store_list(const char *store, FILE *out)
 	return r;
 }
 
-int store_lock_shared(const char *store)
+int store_inspect(const char *store, const char *name, FILE *out)
+{
+	struct image_info info;
+	json_object *config, *image = json_object_new_object(), *layers = json_object_new_array(),
+			     *tags = json_object_new_array(), *all = json_object_new_array(), *v;
+
+	if (store_load(store, name, &info) < 0 || store_config(store, &info, &config) < 0) {
+		json_object_put(image), json_object_put(layers), json_object_put(tags);
+		json_object_put(all);
+		return errno == ENOENT ? failx("image %s: no such image", name) : -1;
+	}
+	json_object_array_add(tags, json_object_new_string(info.name));
+	for (size_t i = 0; i < info.n_layers; i++) {
+		json_object *layer = json_object_new_object();
+		json_object_object_add(layer, "Digest", json_object_new_string(info.layers[i]));
+		json_object_object_add(layer, "Size", json_object_new_int64(info.layer_sizes[i]));
+		json_object_array_add(layers, layer);
+	}
+	json_object_object_add(image, "Id", json_object_new_string(info.id));
+	json_object_object_add(image, "RepoTags", tags);
+	json_object_object_add(image, "Created", json_object_new_string(info.created));
+	json_object_object_add(image, "Size", json_object_new_int64(info.size));
+	json_object_object_add(
+	    image, "Config",
+	    config && json_object_object_get_ex(config, "config", &v) ? json_object_get(v) : NULL);
+	json_object_object_add(image, "Layers", layers);
+	json_object_array_add(all, image);
+	fprintf(
+	    out, "%s\n",
+	    json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	json_object_put(all);
+	json_object_put(config);
+	return 0;
+}
+
+int store_lock_shared(const char *store, bool create)
 {
 	char path[PATH_MAX];
 	int fd;
 
+	if (!create && !is_directory(store))
+		return errno = ENOENT, failx("image store %s: no such directory (only container "
+					     "image import makes one)",
+					     store);
 	if (mkdir_p(store, STORE_MODE) < 0 || path_join(path, sizeof(path), store, LOCK_FILE) < 0)
 		return fail("image store %s", store);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -531,9 +850,11 @@ int store_hold_layers(const char *dir, const struct image_info *info, bool keep)
 	    path_join(path, sizeof(path), dir, RECORD_FILE) < 0)
 		return fail("%s/" RECORD_FILE, dir);
 	/* Locked before it appears under its name, so that the garbage
-	 * collector never finds it unheld while we run. */
+	 * collector never finds it unheld while we run. The image's id lets
+	 * image rm see that the image is in use. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	ok = fd >= 0 && flock(fd, LOCK_SH) == 0 && (!keep || dprintf(fd, RECORD_KEEP) > 0);
+	ok = fd >= 0 && flock(fd, LOCK_SH) == 0 && (!keep || dprintf(fd, RECORD_KEEP) > 0) &&
+	     (!info->id[0] || dprintf(fd, "image %s\n", info->id) > 0);
 	for (size_t i = 0; ok && i < info->n_layers; i++)
 		ok = dprintf(fd, "%s\n", info->layers[i]) > 0;
 	if (ok && rename(tmp, path) == 0)

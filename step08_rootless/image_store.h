@@ -2,9 +2,12 @@
  *
  *   layers/sha256/<hex>/     one unpacked layer, named by its blob's digest,
  *                            stored once however many images use it
- *   images/<name>.json       {"name", "id", "ref", "size", "layers": [bottom..top]}
+ *   images/<name>.json       {"name", "id", "ref", "created", "size", "layers":
+ *                            [bottom..top], "layer_sizes", "config": the config blob};
+ *                            <name> with its tag ("busybox:latest"), '/' written '+'
+ *   containers/<id>/layers   ["keep"], "image <id>", then the digests it stacks
  *   containers/<id>/         upper/, work/, rootfs/ of a running container, and
- *                            layers: the digests it stacks, flock()ed while it runs
+ *                            its layers record, flock()ed while it runs
  *   tmp/                     imports in progress; renamed into place when done
  *   lock                     held (flock) while an import or rm changes the store
  */
@@ -17,14 +20,17 @@
 #include "image_manifest.h"
 
 #define CONTAINERS_DIR "containers" /* below the store: one directory per container */
-#define IMAGE_NAME_MAX 128 /* letters, digits, "._:-"; not starting with "." */
+#define IMAGE_NAME_MAX 128 /* letters, digits, "._:-/"; no component starting with "." */
+#define CREATED_MAX 40 /* "2024-05-01T12:00:00.123456789Z" */
 
 struct image_info {
 	char name[IMAGE_NAME_MAX + 1];
 	char id[DIGEST_LEN + 1];
-	uint64_t size; /* bytes of files, all layers */
+	char created[CREATED_MAX]; /* RFC 3339, from the config (or the import) */
+	uint64_t size; /* bytes on disk, all layers */
 	size_t n_layers;
 	char layers[IMAGE_MAX_LAYERS][DIGEST_LEN + 1]; /* bottom layer first */
+	uint64_t layer_sizes[IMAGE_MAX_LAYERS]; /* bytes each occupies on disk */
 };
 
 /* Import file (a rootfs tarball, a docker save archive, an OCI layout as a
@@ -33,15 +39,27 @@ struct image_info {
  * one line naming the file and the reason. */
 int store_import(const char *store, const char *file, const char *name, const char *ref);
 
-/* Print NAME, ID, SIZE, LAYERS for every image. Returns 0 or -1. */
+/* Print REPOSITORY, TAG, IMAGE ID, CREATED, SIZE for every image, as docker
+ * images does (only the header for a missing store). Returns 0 or -1. */
 int store_list(const char *store, FILE *out);
 
-/* Forget image name; delete the layers no other image uses. 0 or -1. */
-int store_remove(const char *store, const char *name);
+/* Print the image's config ("Config": Entrypoint, Cmd, Env, ...) and its
+ * layers (digest, size on disk) as JSON, as docker image inspect. 0 or -1. */
+int store_inspect(const char *store, const char *name, FILE *out);
 
-/* Load images/<name>.json. Returns 0; -1 with errno ENOENT, quietly, if there
- * is no such image; -1 after a message for anything else. */
+/* Forget image name (or every name of an ID prefix); delete the layers no
+ * other image uses. Refused while a running container uses the image,
+ * unless force (its layers stay until it ends). 0 or -1 after one line. */
+int store_remove(const char *store, const char *name, bool force);
+
+/* Load image name ("busybox" is "busybox:latest"), or an ID prefix of 4 or
+ * more hex digits naming one image. Returns 0; -1 with errno ENOENT, quietly,
+ * if there is no such image; -1 after a message for anything else. */
 int store_load(const char *store, const char *name, struct image_info *info);
+
+/* The image's config blob (json-c; NULL if it had none: a plain tarball).
+ * Returns 0, or -1 after a message. json_object_put() it. */
+int store_config(const char *store, const struct image_info *info, struct json_object **config);
 
 /* store/layers/sha256/<hex> for a digest. Returns 0 or -1 (ENAMETOOLONG). */
 int store_layer_path(const char *store, const char *digest, char *path, size_t size);
@@ -49,12 +67,12 @@ int store_layer_path(const char *store, const char *digest, char *path, size_t s
 /* A shared hold on the store's lock (an import or image rm takes it
  * exclusively): take it before reading an image, and close it once
  * store_hold_layers has made the record, so that no image rm deletes a layer
- * in between. Creates store if needed. Returns the descriptor, or -1 after a
- * message. */
-int store_lock_shared(const char *store);
+ * in between. Creates the store only if create; else a missing store is -1
+ * with errno ENOENT after a message. Returns the descriptor, or -1. */
+int store_lock_shared(const char *store, bool create);
 
-/* dir/layers (dir: STORE/containers/<id>): the layers this container stacks,
- * one digest a line, held (flock) for as long as the returned descriptor is
+/* dir/layers (dir: STORE/containers/<id>): the image's id and the layers
+ * this container stacks, one digest a line, held (flock) for as long as the returned descriptor is
  * open. While it is held, image rm and re-imports keep those layers: deleting
  * the lowerdir of a mounted overlay is undefined. A record nobody holds was
  * left by a supervisor killed with SIGKILL: the next garbage collection

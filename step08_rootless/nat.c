@@ -53,10 +53,10 @@
 #include "common/file.h"
 #include "common/path.h"
 #include "net.h"
+#include "state.h"
 
 #define PREROUTING "prerouting" /* DNAT of the -p ports */
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
-#define OWNER_LOCK "owner" /* /run/kobako/<id>/owner, locked by the supervisor */
 #define BATCH_MAX (64 * 1024) /* bytes: the largest batch, 64 DNAT rules, is ~20 KiB */
 #define RECV_MAX (32 * 1024) /* bytes read at a time from a dump */
 #define PRIO_DSTNAT (-100) /* nft's "dstnat": before the routing decision */
@@ -582,46 +582,12 @@ int nat_publish(const char *id, const struct port *ports, size_t n, struct in_ad
 	return 0;
 }
 
-int nat_hold_owner(const char *dir)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (path_join(path, sizeof(path), dir, OWNER_LOCK) < 0)
-		return fail("%s/%s", dir, OWNER_LOCK);
-	/* flopen(3): open and flock(2) in one; the kernel drops the lock
-	 * when the last fd goes, however this process ends. */
-	if ((fd = flopen(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644)) < 0)
-		return fail("lock %s", path);
-	return fd;
-}
-
-void nat_drop_owner(int fd, const char *dir)
-{
-	char path[PATH_MAX];
-
-	if (fd < 0 || !dir[0]) /* "": a struct net that net_prepare never filled */
-		return;
-	/* Unlink first: a reclaimer that opens it now finds no file (gone). */
-	if (path_join(path, sizeof(path), dir, OWNER_LOCK) == 0 && unlink(path) < 0)
-		fail("remove %s", path);
-	close(fd);
-}
-
-/* Is container `id` alive, i.e. does someone hold its owner lock? */
+/* Is container `id` alive, i.e. does its supervisor hold its lock (state.c)? */
 static bool owner_alive(const char *id)
 {
-	char path[PATH_MAX];
-	int fd;
-
 	if (strlen(id) != ID_HEX_LEN || strspn(id, "0123456789abcdef") != ID_HEX_LEN)
 		return true; /* not a rule of ours: leave it */
-	snprintf(path, sizeof(path), "%s/%s/%s", KOBAKO_RUN_DIR, id, OWNER_LOCK);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno != ENOENT;
-	bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd);
-	return held;
+	return state_alive(id);
 }
 
 #define RECLAIM_MAX 256 /* rules deleted per call; more: the next call */

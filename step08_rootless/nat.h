@@ -23,21 +23,12 @@
  * when another table's forward hook drops packets. Returns 0 or -1 (printed). */
 int nat_setup(struct in_addr subnet, int prefix);
 
-/* Hold the lock DIR/owner that says "container ID is alive" while this
- * process lives: the fd, or -1 (printed). Its rules are taken back by
- * nat_reclaim() once nobody holds it, even after a SIGKILL. */
-int nat_hold_owner(const char *dir);
-
-/* Unlock and remove DIR/owner (fd from nat_hold_owner; -1 or DIR "":
- * nothing held). */
-void nat_drop_owner(int fd, const char *dir);
-
 /* DNAT rules for the -p ports that can be reached from outside the host
  * (not loopback ones), each tagged with the container id. Returns 0 or -1
  * (printed; the rules made so far stay, for nat_reclaim). */
 int nat_publish(const char *id, const struct port *ports, size_t n, struct in_addr container);
 
 /* Delete the rules of container `id` (NULL: none in particular) and of every
- * container whose owner lock is free (its supervisor is gone). Returns the
+ * container whose supervisor is gone (state_alive(), state.c). Returns the
  * number of rules deleted, or -1 (printed). */
 int nat_reclaim(const char *id);

@@ -182,7 +182,7 @@ static int write_etc_files(struct net *n, const struct options *opt)
 
 int net_prepare(struct net *n, const struct options *opt)
 {
-	*n = (struct net){.mode = opt->net, .id = opt->id, .owner_lock = -1};
+	*n = (struct net){.mode = opt->net, .id = opt->id};
 	snprintf(n->veth, sizeof(n->veth), "kb%s", opt->short_id);
 	/* Before the container exists, so "port in use" costs nothing. */
 	if (proxy_listen(&n->proxy, opt->ports, opt->n_ports) < 0)
@@ -199,11 +199,8 @@ int net_prepare(struct net *n, const struct options *opt)
 		return -1;
 	if (n->mode != NET_BRIDGE)
 		return 0;
-	/* Alive from here on: our rules are ours until the lock is free. Take
-	 * back the rules of containers whose supervisor was killed. */
-	if ((n->owner_lock = nat_hold_owner(n->dir)) < 0 || nat_reclaim(NULL) < 0)
-		return -1;
-	return 0;
+	/* Take back the rules of containers whose supervisor was killed. */
+	return nat_reclaim(NULL) < 0 ? -1 : 0;
 }
 
 /* eth0's MAC address, derived from its IPv4 address as Docker did
@@ -331,13 +328,8 @@ void net_release(struct net *n)
 	if (n->published && nat_reclaim(n->id) >= 0) /* our DNAT rules */
 		n->published = false;
 	ipam_release(&n->lease);
-	nat_drop_owner(n->owner_lock, n->dir);
-	n->owner_lock = -1;
 	for (size_t i = 0; i < n->n_files; i++)
 		if (unlink(n->files[i].host) < 0 && errno != ENOENT)
 			fail("remove %s", n->files[i].host);
-	n->n_files = 0;
-	if (n->dir[0] && rmdir(n->dir) < 0 && errno != ENOENT)
-		fail("remove %s", n->dir);
-	n->dir[0] = '\0';
+	n->n_files = 0; /* their directory is the container's state (state.c) */
 }

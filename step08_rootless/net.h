@@ -27,7 +27,6 @@ struct net {
 	struct volume files[3]; /* bind-mounted on /etc/hosts, hostname, resolv.conf */
 	size_t n_files;
 	const char *id; /* the container's, tags its nftables rules */
-	int owner_lock; /* /run/kobako/<id>/owner, held while we live; -1: none */
 	bool published; /* DNAT rules of ours may exist */
 };
 

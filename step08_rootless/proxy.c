@@ -134,6 +134,26 @@ static noreturn void proxy_main(const struct proxy *p, struct in_addr container)
 	}
 }
 
+/* The proxy holds its listeners and nothing else of the supervisor's: not
+ * the sync pipe, not the state lock (state.c: it must go with the
+ * supervisor), not the store's records. close_range(2) between them. */
+static void close_all_but_listeners(const struct proxy *p)
+{
+	unsigned from = STDERR_FILENO + 1;
+
+	for (;;) {
+		unsigned next = ~0U; /* the lowest listener at or above `from` */
+		for (size_t i = 0; i < p->n_ports; i++)
+			if (p->listeners[i] >= (int)from && (unsigned)p->listeners[i] < next)
+				next = p->listeners[i];
+		if (next > from)
+			close_range(from, next == ~0U ? ~0U : next - 1, 0);
+		if (next == ~0U)
+			return;
+		from = next + 1;
+	}
+}
+
 int proxy_start(struct proxy *p, struct in_addr container)
 {
 	pid_t supervisor = getpid();
@@ -147,6 +167,7 @@ int proxy_start(struct proxy *p, struct in_addr container)
 	}
 	if (p->pid == 0) {
 		die_with_parent(supervisor);
+		close_all_but_listeners(p);
 		proxy_main(p, container);
 	}
 	return 0;

@@ -1,0 +1,599 @@
+/* pull.c - step06: `docker pull ubuntu` fetches JSON and tar archives.
+ *
+ *   1. ask the registry for the tag's manifest (registry.c); an index lists
+ *      one manifest per platform: take this machine's
+ *   2. fetch the config (the image's own JSON) and every layer blob that is
+ *      not in the store yet, a few at a time, each hashed as it streams in
+ *   3. lay them out as an OCI image layout in STORE/pulls/<random>, and
+ *      import that like any image archive (image_store.c): one code
+ *      path checks, unpacks and stores every image
+ *
+ * Nothing in it is an operating system: no kernel, no boot, just files and
+ * the command to start. Ctrl-C or a failure removes the download directory;
+ * the store changes only when the import commits the whole image.
+ *
+ * man: libcurl-multi(3), flock(2), mkdtemp(3)
+ */
+
+#include <bsd/libutil.h>
+#include <bsd/string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+#include "common/die.h"
+#include "common/path.h"
+#include "image_store.h"
+#include "registry.h"
+
+#define PULLS_DIR "pulls" /* STORE/pulls/<random>: downloads in progress */
+#define PARALLEL_DOWNLOADS 3L /* like dockerd's max-concurrent-downloads */
+#define PROGRESS_INTERVAL_MS 100 /* redraw rate on a terminal */
+#define POLL_MS 100
+#define SHORT_ID 12 /* hex digits of a digest shown, as docker does */
+#define MEDIA_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
+#define MEDIA_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+
+enum layer_state { WAITING, STORED, DOWNLOADING, DOWNLOADED };
+
+struct pull {
+	const char *store, *text, *name, *ca_file;
+	bool insecure, quiet, tty;
+	struct platform platform;
+	struct reference ref;
+	struct registry reg;
+	struct response manifest, config;
+	char manifest_type[128], local_name[IMAGE_NAME_MAX + 1];
+	char dir[PATH_MAX]; /* STORE/pulls/<random>, the OCI layout */
+	int dir_fd;
+	size_t n_layers, downloads, lines; /* lines: progress lines on screen */
+	struct blob layers[IMAGE_MAX_LAYERS];
+	enum layer_state state[IMAGE_MAX_LAYERS];
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static const char *LAYER_TYPES[] = {"application/vnd.oci.image.layer.v1.tar",
+				    "application/vnd.oci.image.layer.v1.tar+gzip",
+				    "application/vnd.oci.image.layer.v1.tar+zstd",
+				    "application/vnd.docker.image.rootfs.diff.tar",
+				    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+				    NULL};
+
+/* ---- options ---- */
+
+enum { PULL_HELP = 1, PULL_ROOT, PULL_PLATFORM, PULL_CA_FILE, PULL_INSECURE, PULL_QUIET };
+static const struct flag PULL_FLAGS[] = {
+    {PULL_HELP, "help", NULL, 0, NULL, 6, "show this help"},
+    {PULL_ROOT, "root", NULL, 0, "DIR", 6,
+     "image store (default: $KOBAKO_ROOT or " DEFAULT_STORE ")"},
+    {PULL_PLATFORM, "platform", NULL, 0, "OS/ARCH[/VARIANT]", 6,
+     "which image of a multi-platform one (default: this machine's)"},
+    {PULL_CA_FILE, "ca-file", NULL, 0, "FILE", 6,
+     "trust this CA bundle (default: $SSL_CERT_FILE, else the system's)"},
+    {PULL_INSECURE, "insecure", NULL, 0, NULL, 6,
+     "any certificate, or plain HTTP (always allowed for 127.0.0.0/8 and localhost)"},
+    {PULL_QUIET, "quiet", NULL, 'q', NULL, 6, "no progress"},
+};
+#define N_PULL_FLAGS (sizeof(PULL_FLAGS) / sizeof(PULL_FLAGS[0]))
+
+static void pull_help(void)
+{
+	printf("Usage: container image pull [OPTIONS] [REGISTRY[:PORT]/]REPO[:TAG|@sha256:DIGEST] "
+	       "[NAME]\n\n"
+	       "Download an image from a registry (Docker Hub unless REGISTRY is given) into\n"
+	       "the store, as NAME (default: the repository's last component[:TAG]).\n\n");
+	print_flags(PULL_FLAGS, N_PULL_FLAGS, 6);
+	printf("\nWARNING: step06 runs what it pulls with the host root's full power (no user\n"
+	       "namespace, no seccomp, all capabilities; step07 fixes that). Pull only images\n"
+	       "you trust.\n");
+}
+
+/* Options into p, as docker reads them (before or after the operands).
+ * 0, or -1 after a message. */
+static int parse_pull_options(int argc, char **argv, struct pull *p)
+{
+	const char *platform = NULL, *operand[2];
+	const struct flag *f;
+	char *value;
+	int next = 2, n = 0;
+
+	while (next < argc) {
+		if (!(f = next_flag(argc, argv, &next, PULL_FLAGS, N_PULL_FLAGS,
+				    "image pull: ", &value))) {
+			if (next < argc && n < 2)
+				operand[n] = argv[next];
+			n += next++ < argc;
+			continue;
+		}
+		switch (f->id) {
+		case PULL_HELP: pull_help(); exit(0);
+		case PULL_ROOT: p->store = value; break;
+		case PULL_PLATFORM: platform = value; break;
+		case PULL_CA_FILE: p->ca_file = value; break;
+		case PULL_INSECURE: p->insecure = true; break;
+		case PULL_QUIET: p->quiet = true; break;
+		}
+	}
+	if (n < 1 || n > 2)
+		return failx(
+		    "image pull: expected [REGISTRY[:PORT]/]REPO[:TAG|@DIGEST] [NAME] (see "
+		    "container image pull --help)");
+	if (p->store[0] != '/')
+		return failx("image pull: --root %s: the image store must be an absolute path",
+			     p->store);
+	p->text = operand[0];
+	p->name = n == 2 ? operand[1] : NULL;
+	if (platform)
+		return platform_parse(platform, &p->platform);
+	platform_host(&p->platform);
+	return 0;
+}
+
+/* ---- progress ---- */
+
+static void layer_line(const struct pull *p, size_t i, char *out, size_t size)
+{
+	const struct blob *b = &p->layers[i];
+	char got[8], total[8];
+
+	humanize_number(got, sizeof(got), b->got, "B", HN_AUTOSCALE,
+			HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000);
+	humanize_number(total, sizeof(total), b->size, "B", HN_AUTOSCALE,
+			HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000);
+	switch (p->state[i]) {
+	case WAITING: snprintf(out, size, "%.*s: Waiting", SHORT_ID, b->digest + 7); break;
+	case STORED: snprintf(out, size, "%.*s: Already exists", SHORT_ID, b->digest + 7); break;
+	case DOWNLOADING:
+		if (p->tty)
+			snprintf(out, size, "%.*s: Downloading %s/%s", SHORT_ID, b->digest + 7, got,
+				 total);
+		else /* a log: one line per state */
+			snprintf(out, size, "%.*s: Downloading %s", SHORT_ID, b->digest + 7, total);
+		break;
+	case DOWNLOADED:
+		snprintf(out, size, "%.*s: Download complete %s", SHORT_ID, b->digest + 7, total);
+	}
+}
+
+/* A terminal: redraw every layer's line in place. Else print layer i's line
+ * when its state changes (i), or nothing (i < 0). */
+static void show(struct pull *p, long i)
+{
+	char line[128];
+
+	if (p->quiet || (!p->tty && i < 0))
+		return;
+	if (!p->tty) {
+		layer_line(p, i, line, sizeof(line));
+		printf("%s\n", line);
+		fflush(stdout);
+		return;
+	}
+	if (p->lines)
+		printf("\033[%zuA", p->lines); /* back to the first layer's line */
+	for (size_t l = 0; l < p->n_layers; l++) {
+		layer_line(p, l, line, sizeof(line));
+		printf("\033[2K%s\n", line);
+	}
+	p->lines = p->n_layers;
+	fflush(stdout);
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* ---- the manifest ---- */
+
+/* The media type a manifest declares, else the one it was served as. */
+static const char *media_type(json_object *obj, const struct response *res)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(obj, "mediaType", &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return res->content_type;
+}
+
+static bool is_index(const char *type)
+{
+	return strcmp(type, MEDIA_OCI_INDEX) == 0 || strcmp(type, MEDIA_DOCKER_LIST) == 0;
+}
+
+/* p->manifest: the tag's (or digest's) manifest; for an index, the one for
+ * p->platform (fetched by its digest, so checked). */
+static int fetch_manifest(struct pull *p)
+{
+	const char *which = p->ref.digest[0] ? p->ref.digest : p->ref.tag;
+	json_object *obj, *d, *v;
+	char digest[DIGEST_LEN + 1] = "";
+	int r;
+
+	if (registry_get_manifest(&p->reg, which, &p->manifest) < 0)
+		return -1;
+	obj = json_tokener_parse(p->manifest.body);
+	strlcpy(p->manifest_type, media_type(obj, &p->manifest), sizeof(p->manifest_type));
+	if (!obj || !is_index(p->manifest_type))
+		return json_object_put(obj), 0;
+	d = index_choose(obj, &p->platform, p->reg.label);
+	if (d && json_object_object_get_ex(d, "digest", &v) &&
+	    digest_check(json_object_get_string(v)) == 0)
+		strlcpy(digest, json_object_get_string(v), sizeof(digest));
+	json_object_put(obj);
+	if (!d)
+		return -1;
+	if (!digest[0])
+		return failx("pull %s: the index entry for this platform has no valid digest",
+			     p->reg.label);
+	r = registry_get_manifest(&p->reg, digest, &p->manifest);
+	obj = r < 0 ? NULL : json_tokener_parse(p->manifest.body);
+	if (r == 0)
+		strlcpy(p->manifest_type, media_type(obj, &p->manifest), sizeof(p->manifest_type));
+	json_object_put(obj);
+	return r;
+}
+
+static bool one_of(const char *s, const char **list)
+{
+	for (; s && *list; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+/* Say plainly what a manifest holds that we cannot run: a Helm chart, a
+ * Windows image, an old schema 1 manifest. */
+static int check_layer_type(const struct pull *p, size_t i, const char *type)
+{
+	if (one_of(type, LAYER_TYPES))
+		return 0;
+	if (strstr(type, "foreign"))
+		return failx("pull %s: a Windows image (foreign layer %s), not a Linux one",
+			     p->reg.label, type);
+	return failx("pull %s: layer %zu: unsupported media type '%s'", p->reg.label, i, type);
+}
+
+/* The layers the manifest lists, into p->layers; the config's digest. */
+static int read_manifest(struct pull *p, char config[DIGEST_LEN + 1])
+{
+	json_object *obj = json_tokener_parse(p->manifest.body), *c, *layers, *v;
+	const char *ctype = "";
+	int r = 0;
+
+	if (strstr(p->manifest_type, "distribution.manifest.v1"))
+		r = failx("pull %s: an old Docker schema 1 manifest, not supported", p->reg.label);
+	else if (strcmp(p->manifest_type, MEDIA_OCI_MANIFEST) != 0 &&
+		 strcmp(p->manifest_type, MEDIA_DOCKER_MANIFEST) != 0)
+		r = failx("pull %s: unsupported manifest media type '%s'", p->reg.label,
+			  p->manifest_type);
+	else if (!json_object_object_get_ex(obj, "config", &c) ||
+		 !json_object_object_get_ex(c, "digest", &v) ||
+		 digest_check(json_object_get_string(v)) < 0)
+		r = failx("pull %s: the manifest has no valid config", p->reg.label);
+	if (r == 0) {
+		strlcpy(config, json_object_get_string(v), DIGEST_LEN + 1);
+		ctype =
+		    json_object_object_get_ex(c, "mediaType", &v) ? json_object_get_string(v) : "";
+	}
+	if (r == 0 && strstr(ctype, "helm"))
+		r = failx("pull %s: a Helm chart (%s), not a container image", p->reg.label, ctype);
+	else if (r == 0 && strcmp(ctype, MEDIA_OCI_CONFIG) && strcmp(ctype, MEDIA_DOCKER_CONFIG))
+		r = failx("pull %s: not a container image (config media type '%s')", p->reg.label,
+			  ctype);
+	layers = r == 0 && json_object_object_get_ex(obj, "layers", &layers) ? layers : NULL;
+	p->n_layers =
+	    json_object_is_type(layers, json_type_array) ? json_object_array_length(layers) : 0;
+	if (r == 0 && (p->n_layers == 0 || p->n_layers > IMAGE_MAX_LAYERS))
+		r = failx("pull %s: manifest has %zu layers (1 to %d supported)", p->reg.label,
+			  p->n_layers, IMAGE_MAX_LAYERS);
+	for (size_t i = 0; r == 0 && i < p->n_layers; i++) {
+		json_object *d = json_object_array_get_idx(layers, i);
+		const char *type =
+		    json_object_object_get_ex(d, "mediaType", &v) ? json_object_get_string(v) : "";
+		const char *digest =
+		    json_object_object_get_ex(d, "digest", &v) ? json_object_get_string(v) : NULL;
+		if (check_layer_type(p, i, type) < 0)
+			r = -1;
+		else if (digest_check(digest) < 0 || !json_object_object_get_ex(d, "size", &v) ||
+			 json_object_get_int64(v) < 0)
+			r = failx("pull %s: layer %zu: bad digest or size", p->reg.label, i);
+		else {
+			strlcpy(p->layers[i].digest, digest, sizeof(p->layers[i].digest));
+			p->layers[i].size = json_object_get_int64(v);
+			p->layers[i].fd = -1;
+		}
+	}
+	json_object_put(obj);
+	return r;
+}
+
+/* The config says which OS the image is for: Windows images exist. */
+static int check_config(struct pull *p)
+{
+	json_object *obj = json_tokener_parse(p->config.body), *v;
+	const char *os = json_object_object_get_ex(obj, "os", &v) ? json_object_get_string(v) : "";
+	int r = 0;
+
+	if (strcmp(os, "windows") == 0)
+		r = failx("pull %s: a Windows image, not a Linux one", p->reg.label);
+	json_object_put(obj);
+	return r;
+}
+
+/* ---- the download directory: an OCI image layout ---- */
+
+/* Remove what pulls killed with SIGKILL left: their directory's flock is
+ * free. (Each pull holds its own until it is done.) */
+static void remove_dead_pulls(int pulls_fd)
+{
+	DIR *dir = fdopendir(dup(pulls_fd));
+	struct dirent *d;
+	int fd;
+
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] == '.' ||
+		    (fd = openat(pulls_fd, d->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			remove_tree(pulls_fd, d->d_name);
+		close(fd);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+/* STORE/pulls/<random>/blobs/sha256, held with flock while we live. */
+static int make_download_dir(struct pull *p)
+{
+	char pulls[PATH_MAX];
+	int pulls_fd;
+
+	if (path_join(pulls, sizeof(pulls), p->store, PULLS_DIR) < 0 || mkdir_p(pulls, 0700) < 0 ||
+	    (pulls_fd = open(pulls, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail("image store %s", pulls);
+	remove_dead_pulls(pulls_fd);
+	close(pulls_fd);
+	if (path_join(p->dir, sizeof(p->dir), pulls, "XXXXXX") < 0 || !mkdtemp(p->dir))
+		return p->dir[0] = '\0', fail("mkdtemp %s", pulls);
+	p->dir_fd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->dir_fd < 0 || flock(p->dir_fd, LOCK_EX) < 0 ||
+	    mkdirat(p->dir_fd, "blobs", 0700) < 0 || mkdirat(p->dir_fd, "blobs/sha256", 0700) < 0)
+		return fail("make %s", p->dir);
+	return 0;
+}
+
+static void remove_download_dir(struct pull *p)
+{
+	char pulls[PATH_MAX];
+
+	if (p->dir[0] && remove_tree(AT_FDCWD, p->dir) < 0)
+		fail("remove %s", p->dir);
+	if (path_join(pulls, sizeof(pulls), p->store, PULLS_DIR) == 0)
+		rmdir(pulls); /* unless another pull is under way */
+	if (p->dir_fd >= 0)
+		close(p->dir_fd);
+	p->dir[0] = '\0';
+	p->dir_fd = -1;
+}
+
+/* Write name (below the layout) with len bytes of data. */
+static int write_layout_file(struct pull *p, const char *name, const void *data, size_t len)
+{
+	int fd = openat(p->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ssize_t n = fd < 0 ? -1 : write(fd, data, len);
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)len ? 0 : fail("write %s/%s", p->dir, name);
+}
+
+/* oci-layout, index.json (the one manifest, named by the reference) and the
+ * manifest and config blobs. */
+static int write_layout(struct pull *p, const char *config)
+{
+	char path[DIGEST_LEN + 32], index[1024], ref[sizeof(p->reg.label)];
+
+	reference_format(&p->ref, ref, sizeof(ref));
+	snprintf(index, sizeof(index),
+		 "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\","
+		 "\"size\":%zu,\"annotations\":{\"org.opencontainers.image.ref.name\":\"%s\"}}]}",
+		 p->manifest_type, p->manifest.digest, p->manifest.len, ref);
+	snprintf(path, sizeof(path), "blobs/sha256/%s", p->manifest.digest + 7);
+	if (write_layout_file(p, path, p->manifest.body, p->manifest.len) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "blobs/sha256/%s", config + 7);
+	if (faccessat(p->dir_fd, path, F_OK, 0) == 0) /* the config is a layer too: rare */
+		return failx("pull %s: the config is also a layer", p->reg.label);
+	if (write_layout_file(p, path, p->config.body, p->config.len) < 0 ||
+	    write_layout_file(p, "index.json", index, strlen(index)) < 0)
+		return -1;
+	const char *layout = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	return write_layout_file(p, "oci-layout", layout, strlen(layout));
+}
+
+/* ---- the layers ---- */
+
+/* A layer the store has (its directory is named by the blob's digest) needs
+ * no download: the import finds it there. */
+static bool layer_stored(const struct pull *p, const char *digest)
+{
+	char path[PATH_MAX];
+
+	return store_layer_path(p->store, digest, path, sizeof(path)) == 0 &&
+	       access(path, F_OK) == 0;
+}
+
+/* Open blobs/sha256/<hex> for layer i and add its transfer to multi. */
+static int start_download(struct pull *p, CURLM *multi, size_t i)
+{
+	struct blob *b = &p->layers[i];
+	char path[DIGEST_LEN + 32];
+
+	snprintf(path, sizeof(path), "blobs/sha256/%s", b->digest + 7);
+	if (b->fd < 0 && (b->fd = openat(p->dir_fd, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return fail("create %s/%s", p->dir, path);
+	if (registry_blob_start(&p->reg, b) < 0)
+		return -1;
+	curl_multi_add_handle(multi, b->curl);
+	return 0;
+}
+
+/* A transfer ended: check it; start it again once if the token expired. */
+static int finish_download(struct pull *p, CURLM *multi, CURLMsg *msg)
+{
+	struct blob *b;
+	int r;
+
+	curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&b);
+	curl_multi_remove_handle(multi, b->curl);
+	r = registry_blob_finish(&p->reg, b, msg->data.result);
+	if (r == 1)
+		return start_download(p, multi, b - p->layers);
+	if (r < 0)
+		return -1;
+	p->state[b - p->layers] = DOWNLOADED;
+	show(p, b - p->layers);
+	return 0;
+}
+
+/* Show "Downloading" once bytes flow (and redraw a terminal now and then). */
+static void update_progress(struct pull *p, long *last)
+{
+	for (size_t i = 0; i < p->n_layers; i++)
+		if (p->state[i] == WAITING && p->layers[i].got > 0) {
+			p->state[i] = DOWNLOADING;
+			show(p, i);
+		}
+	if (p->tty && now_ms() - *last >= PROGRESS_INTERVAL_MS) {
+		show(p, -1);
+		*last = now_ms();
+	}
+}
+
+/* Every missing layer, PARALLEL_DOWNLOADS at a time (curl queues the rest). */
+static int download_layers(struct pull *p)
+{
+	CURLM *multi = curl_multi_init();
+	int running = 1, queued, r = 0;
+	long last = 0;
+	CURLMsg *msg;
+
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, PARALLEL_DOWNLOADS);
+	for (size_t i = 0; i < p->n_layers && r == 0; i++) {
+		p->state[i] = layer_stored(p, p->layers[i].digest) ? STORED : WAITING;
+		show(p, p->tty ? -1 : (long)i);
+		if (p->state[i] == WAITING && (r = start_download(p, multi, i)) == 0)
+			p->downloads++;
+	}
+	while (r == 0 && running) {
+		if (interrupted)
+			r = failx("pull %s: interrupted", p->reg.label);
+		else if (curl_multi_perform(multi, &running) != CURLM_OK)
+			r = failx("pull %s: curl_multi_perform failed", p->reg.label);
+		while (r == 0 && (msg = curl_multi_info_read(multi, &queued)))
+			if (msg->msg == CURLMSG_DONE && finish_download(p, multi, msg) < 0)
+				r = -1;
+			else
+				running = 1; /* a restarted transfer runs on */
+		update_progress(p, &last);
+		if (r == 0 && running)
+			curl_multi_poll(multi, NULL, 0, POLL_MS, NULL);
+	}
+	for (size_t i = 0; i < p->n_layers; i++) {
+		if (p->layers[i].curl) {
+			curl_multi_remove_handle(multi, p->layers[i].curl);
+			curl_easy_cleanup(p->layers[i].curl);
+		}
+		response_free(&p->layers[i].fail);
+		if (p->layers[i].fd >= 0)
+			close(p->layers[i].fd);
+	}
+	curl_multi_cleanup(multi);
+	show(p, -1);
+	return r;
+}
+
+/* ---- the story ---- */
+
+static int pull(struct pull *p)
+{
+	char config[DIGEST_LEN + 1];
+
+	if (registry_open(&p->reg, &p->ref, p->ca_file, p->insecure) < 0 || /* ping, log in */
+	    fetch_manifest(p) < 0 || /* index -> our manifest */
+	    read_manifest(p, config) < 0 || /* config + layer digests */
+	    registry_get_blob(&p->reg, config, &p->config) < 0 || /* the image's JSON */
+	    check_config(p) < 0) /* a Linux image? */
+		return -1;
+	if (!p->quiet)
+		printf("%s: Pulling from %s/%s\n", p->ref.digest[0] ? p->ref.digest : p->ref.tag,
+		       p->ref.registry, p->ref.repository);
+	fflush(stdout);
+	if (make_download_dir(p) < 0 || /* STORE/pulls/<random> */
+	    write_layout(p, config) < 0 || /* manifest, config, index.json */
+	    download_layers(p) < 0) /* the blobs we lack, verified */
+		return -1;
+	if (interrupted)
+		return failx("pull %s: interrupted", p->reg.label);
+	/* The store checks and unpacks the layout like any image archive. */
+	return store_import(p->store, p->dir, p->local_name, NULL);
+}
+
+/* `container image pull ...` (argv[1] is "pull"): a program of its own,
+ * container-pull, which `container image pull` execs. libcurl cannot be
+ * linked statically here (Debian ships its Kerberos dependency shared only),
+ * and its 47 shared libraries would cost every `container run` about 8 ms;
+ * so only the pull pays for them. */
+int main(int argc, char **argv)
+{
+	struct pull p = {.store = getenv("KOBAKO_ROOT") ? getenv("KOBAKO_ROOT") : DEFAULT_STORE,
+			 .ca_file = getenv("SSL_CERT_FILE"),
+			 .dir_fd = -1,
+			 .tty = isatty(STDOUT_FILENO)};
+	struct sigaction sa = {.sa_handler = on_signal};
+	int r;
+
+	if (argc < 2 || strcmp(argv[1], "pull") != 0)
+		diex("usage: container image pull ... (this program is run by container)");
+	if (parse_pull_options(argc, argv, &p) < 0 || reference_parse(p.text, &p.ref) < 0)
+		return EXIT_RUNTIME;
+	require_root(); /* layers keep owners, devices and trusted.* xattrs */
+	if (p.name)
+		strlcpy(p.local_name, p.name, sizeof(p.local_name));
+	else
+		reference_local_name(p.text, &p.ref, p.local_name, sizeof(p.local_name));
+	sigaction(SIGINT, &sa, NULL); /* stop cleanly: remove the downloads */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	r = pull(&p);
+	remove_download_dir(&p);
+	if (r == 0 && !p.quiet)
+		printf("Digest: %s\nStatus: %s for %s as %s\n", p.manifest.digest,
+		       p.downloads ? "Downloaded newer image" : "Image is up to date", p.reg.label,
+		       p.local_name);
+	response_free(&p.manifest);
+	response_free(&p.config);
+	curl_global_cleanup();
+	return r < 0 ? EXIT_RUNTIME : 0;
+}
