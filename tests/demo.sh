@@ -8,10 +8,11 @@ WIDTH=${COLUMNS:-110}
 title() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say()   { printf '%s\n' "$*"; }
 # side_by_side "HOST CMD" "CONTAINER CMD": both outputs in two columns
+# (LEFT=... RIGHT=... name the columns otherwise)
 side_by_side() {
 	h=$(mktemp); c=$(mktemp)
-	{ echo "--- container: $2"; sh -c "$2" 2>&1; } > "$c" # first: it may create things
-	{ echo "--- host: $1"; sh -c "$1" 2>&1; } > "$h"
+	{ echo "--- ${RIGHT:-container}: $2"; sh -c "$2" 2>&1; } > "$c" # first: it may create things
+	{ echo "--- ${LEFT:-host}: $1"; sh -c "$1" 2>&1; } > "$h"
 	pr -m -t -w "$WIDTH" "$h" "$c"
 	rm -f "$h" "$c"
 }
@@ -65,7 +66,7 @@ step04() {
 	rm -rf "$fifo" $R/tmp/demo-www
 	say "after exit: $(ip -o link show master kobako0 | wc -l) veth on the bridge (the kernel removes the pair with the namespace)"
 	# leave the machine as we found it (the bridge normally stays for the next container)
-	[ -n "$had_bridge" ] || ip link delete kobako0
+	[ -n "$had_bridge" ] || { ip link delete kobako0; nft delete table ip kobako 2>/dev/null; }
 }
 
 step05() {
@@ -98,7 +99,28 @@ step06() {
 	rm -rf "$store"
 }
 
-for s in step01 step02 step03 step04 step05 step06; do
+step07() {
+	title "step07_security: root in the container stops being the host's root"
+	say "the capabilities of the container's root (capsh --decode names them):"
+	LEFT=step06 RIGHT=step07 side_by_side "step06_rootfs/container run --net none $R grep CapEff /proc/self/status" \
+		"step07_security/container run --net none $R grep CapEff /proc/self/status"
+	say "a network namespace of its own from inside (seccomp and the capability set refuse it):"
+	LEFT=step06 RIGHT=step07 side_by_side "step06_rootfs/container run --net none $R unshare -n echo step06: it worked" \
+		"step07_security/container run --net none $R unshare -n echo step07: it worked"
+	say "lifting its own memory limit by remounting the cgroup filesystem read-write:"
+	LEFT=step06 RIGHT=step07 side_by_side "step06_rootfs/container run --net none --memory 32m $R sh -c 'mount -o remount,bind,rw /sys/fs/cgroup && echo step06: remounted'" \
+		"step07_security/container run --net none --memory 32m $R sh -c 'mount -o remount,bind,rw /sys/fs/cgroup && echo step07: remounted'"
+}
+
+step08() {
+	title "step08_rootless: a user namespace: root inside, nobody outside"
+	say "the container's uid 0 is which uid of the host? (uid_map: inside, outside, count)"
+	side_by_side "cat /proc/self/uid_map" "step08_rootless/container run --net none $R cat /proc/self/uid_map"
+	say "started by root it is still root; an ordinary user runs it without sudo (TUTORIAL.md, step 8),"
+	say "and root can give it unprivileged ids with --userns remap (/etc/subuid)."
+}
+
+for s in step01 step02 step03 step04 step05 step06 step07 step08; do
 	dir=$(ls -d ${s}_* 2>/dev/null | head -1)
 	[ -n "$dir" ] && have "$dir" && command -v "$s" >/dev/null 2>&1 && "$s"
 done
