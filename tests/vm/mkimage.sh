@@ -30,7 +30,10 @@ BUSYBOX=${VM_BUSYBOX:-/bin/busybox}
 PACKAGES="systemd systemd-sysv udev dbus kmod procps iproute2 curl busybox nftables patch
 	make gcc libc6-dev pkg-config check libbsd-dev libmd-dev libjson-c-dev nettle-dev
 	libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev zlib1g-dev
-	libxml2-dev libseccomp-dev libcurl4-openssl-dev dnsmasq-base docker-registry skopeo openssl
+	libxml2-dev"
+# The later steps' tests, installed by apt-get in the tree after debootstrap
+# (debootstrap --include cannot order the configuration of so many).
+EXTRA_PACKAGES="libseccomp-dev libcurl4-openssl-dev dnsmasq-base docker-registry skopeo openssl
 	python3 golang-github-containers-common uidmap passt"
 # Modules the initramfs loads: the root disk's, and the serial ports' (udev
 # would load it only late in the boot; the rest load from the root disk).
@@ -41,7 +44,7 @@ die() { echo "mkimage: $*" >&2; exit 1; }
 
 # Two caches: the debootstrap'd tree with its kernel (slow to make; keyed by
 # the package list), and the image made from it (keyed by the whole recipe).
-base_key=$(echo "$RELEASE $MIRROR $PACKAGES" | md5sum | cut -c1-12)
+base_key=$(echo "$RELEASE $MIRROR $PACKAGES $EXTRA_PACKAGES" | md5sum | cut -c1-12)
 base=$VM_CACHE/base-$RELEASE-$base_key.tar
 key=$({ grep -v '^[[:space:]]*#' "$0"; cat "$here"/guest/*; echo "$RELEASE $MIRROR"; } | md5sum | cut -c1-12)
 img=$VM_CACHE/image-$RELEASE-$key
@@ -68,6 +71,14 @@ if [ ! -f "$base" ]; then
 		--include="$(echo $PACKAGES | tr ' ' ,)" "$RELEASE" "$tree" "$MIRROR" >"$work/debootstrap.log" 2>&1 ||
 		{ tail -20 "$work/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
 	echo "mkimage: debootstrap done after $(($(date +%s) - start)) s" >&2
+	# No service may start while we install: a policy-rc.d says no.
+	printf '#!/bin/sh\nexit 101\n' >"$tree/usr/sbin/policy-rc.d" && chmod 755 "$tree/usr/sbin/policy-rc.d"
+	cp /etc/resolv.conf "$tree/etc/resolv.conf"
+	unshare -m --propagation private sh -c "mount -t proc proc '$tree/proc' &&
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive chroot '$tree' \
+		apt-get install -y -q --no-install-recommends $(echo $EXTRA_PACKAGES)" \
+		>"$work/apt.log" 2>&1 || { tail -20 "$work/apt.log" >&2; die "apt-get install in the tree failed (log above)"; }
+	rm -f "$tree/usr/sbin/policy-rc.d"
 	# The kernel: Debian's cloud flavour, unpacked, not installed
 	pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n 1)
