@@ -88,32 +88,10 @@ trap 'rm -rf "$work"' EXIT
 
 # ---- cgroups and the image store of the containers the blocks start ----
 TUTORIAL_CGROUP=kobako-tutorial
-# cgroup_own_dirs: "MOUNT<TAB>ROOT<TAB>OWN" for every cgroup hierarchy mounted
-# (v1 and v2): where it is mounted, which cgroup its mount shows as its top,
-# and our own cgroup in it (from /proc/self/cgroup), as kobako's
-# step05_cgroups/cgroupfs.c finds them.
+# cgroup_own_dirs: "MOUNT<TAB>ROOT<TAB>OWN" for every cgroup hierarchy (see
+# tests/cgroup_own_dirs.awk).
 cgroup_own_dirs() {
-	awk 'NR == FNR { # /proc/self/cgroup: ID:CONTROLLERS:PATH
-		i = index($0, ":"); rest = substr($0, i + 1); j = index(rest, ":")
-		ctl[++n] = substr(rest, 1, j - 1); own[n] = substr(rest, j + 1); next
-	}
-	{
-		k = index($0, " - "); split(substr($0, 1, k - 1), f, " ")
-		split(substr($0, k + 3), g, " ") # fstype source super-options
-		if (g[1] != "cgroup" && g[1] != "cgroup2") next
-		nopt = split(g[3], o, ","); delete opt
-		for (i = 1; i <= nopt; i++) opt[o[i]] = 1
-		for (c = 1; c <= n; c++) {
-			if (g[1] == "cgroup2") { if (ctl[c] != "") continue }
-			else {
-				if (ctl[c] == "") continue
-				m = split(ctl[c], w, ","); ok = 1
-				for (i = 1; i <= m; i++) if (!(w[i] in opt)) ok = 0
-				if (!ok) continue
-			}
-			printf "%s\t%s\t%s\n", f[5], f[4], own[c]; break
-		}
-	}' /proc/self/cgroup /proc/self/mountinfo
+	awk -f "$top/tests/cgroup_own_dirs.awk" /proc/self/cgroup /proc/self/mountinfo
 }
 # tutorial_cgroup_parent: the --cgroup-parent for the blocks. Relative (below
 # our own cgroup) where the controllers are on v1. On pure v2 a relative one
