@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "common/die.h"
+#include "common/file.h"
 #include "common/parse.h"
 #include "common/path.h"
 #include "exec.h"
@@ -260,6 +261,21 @@ static void find_groups(struct user *u, const char *spec, const char *group)
 		u->gid = gid;
 }
 
+/* setgroups(2), unless this is a user namespace whose setgroups file says
+ * "deny" (an ordinary user's one-id map, step08; user_namespaces(7)): there
+ * the groups cannot change and stay as they are, as runc does. */
+static int set_groups(const struct user *u)
+{
+	char state[16];
+
+	if (setgroups(u->n_groups, u->groups) == 0)
+		return 0;
+	return errno == EPERM && read_file("/proc/self/setgroups", state, sizeof(state)) > 0 &&
+		       strcmp(state, "deny") == 0
+		   ? 0
+		   : -1;
+}
+
 /* setgroups, setgid, setuid: in that order, while we may still change ids.
  * No user is root (uid 0), looked up all the same: Docker gives root the
  * groups /etc/group lists it in ("wheel") and its home. */
@@ -273,7 +289,7 @@ static void become_user(struct config *cfg)
 		*group++ = '\0';
 	find_user(&u, cfg->user, spec);
 	find_groups(&u, cfg->user, group);
-	if (setgroups(u.n_groups, u.groups) < 0 || setgid(u.gid) < 0 || setuid(u.uid) < 0)
+	if (set_groups(&u) < 0 || setgid(u.gid) < 0 || setuid(u.uid) < 0)
 		die_child("-u %s: become uid %u gid %u", cfg->user, u.uid, u.gid);
 	/* HOME is the user's, unless Env or -e said otherwise (as Docker). */
 	for (size_t i = 0; i < cfg->n_env; i++)

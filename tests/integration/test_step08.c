@@ -150,6 +150,30 @@ START_TEST(runs_as_user)
 }
 END_TEST
 
+/* A user without a range in /etc/subuid gets a one-id map: it runs, and
+ * says in one line what will not work. setgroups(2) is refused in such a
+ * namespace (its setgroups file says "deny"): the supplementary groups stay. */
+START_TEST(runs_with_one_id)
+{
+	static struct run one; /* r is sh_or_fail's */
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "sed -i '/^%s:/d' /etc/subuid /etc/subgid", user);
+	sh_or_fail(cmd);
+	run_user(&one, STEP8 " run --net none %s /bin/sh -c 'id -u; cat /proc/self/uid_map'",
+		 rootfs());
+	snprintf(cmd, sizeof(cmd),
+		 "usermod --add-subuids 200000-265535 --add-subgids 200000-265535 %s", user);
+	sh_or_fail(cmd);
+	ck_assert_msg(one.code == 0, "exit %d: %s", one.code, one.err);
+	ck_assert_contains(one.err, "container: note: no 65535-id range for");
+	ck_assert_int_eq(strchr(one.err, '\n') - one.err + 1, (long)strlen(one.err)); /* one line */
+	ck_assert_contains(one.out, "0\n         0 ");
+	ck_assert_int_eq(strlen(one.out), strlen("0\n         0 1234567890          1\n"));
+	assert_nothing_left();
+}
+END_TEST
+
 /* The image goes to the user's store; layer files are owned by the user's
  * ids on disk and by the image's users inside; writes go through overlay
  * (a change, a deletion: a whiteout) and vanish at exit. */
@@ -314,6 +338,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, make_user, remove_user);
 	tcase_add_test(tc, runs_as_user);
+	tcase_add_test(tc, runs_with_one_id);
 	tcase_add_test(tc, image_and_overlay_as_user);
 	tcase_add_test(tc, net_none_as_user);
 	tcase_add_test(tc, outbound_through_pasta);
