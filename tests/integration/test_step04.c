@@ -836,7 +836,7 @@ START_TEST(published_ports_reached_from_remote)
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	ck_assert_contains(r.out, REMOTE "]\n"); /* httpd prints [::ffff:ADDR] */
 	/* from this host: the proxy */
-	run(&r, "wget -q -O - http://127.0.0.1:8080/cgi-bin/addr");
+	run(&r, "%s/bin/busybox wget -q -O - http://127.0.0.1:8080/cgi-bin/addr", rootfs());
 	ck_assert_contains(r.out, SUBNET ".1]\n");
 	/* UDP from kb-remote, answered in the container's namespace */
 	pid_t echo = udp_echo_in(container_of(c.pid), 91);
