@@ -618,7 +618,7 @@ pull_bench() {
 	awk -f "$HERE/times.awk" "$RAW"/pull-[0-9]*.json | sort -t"$TAB" -k1,1 -k3,3g |
 		awk -f "$HERE/stats.awk" > "$RAW/pull.tsv"
 	kill "$REGISTRY_PID" 2>/dev/null
-	wait "$REGISTRY_PID" 2>/dev/null
+	wait "$REGISTRY_PID" 2>/dev/null || true   # 143: it ended by our SIGTERM
 	REGISTRY_PID=
 	unmount_beneath "$P"
 	rm -rf "$P"
