@@ -423,7 +423,7 @@ while IFS="$TAB" read -r name cmd; do
 	case $name in exec | chroot | unshare-0[1-4]) continue ;; esac
 	i=1
 	while [ "$i" -le "$RSS_RUNS" ]; do
-		/usr/bin/time -f %M -o "$WORK/rss" $cmd > /dev/null 2>&1 || die "$name failed under /usr/bin/time"
+		/usr/bin/time -f %M -o "$WORK/rss" $cmd < /dev/null > /dev/null 2>&1 || die "$name failed under /usr/bin/time"
 		printf '%s\t%s\n' "$name" "$(tail -1 "$WORK/rss")" >> "$RAW/rss.tsv"
 		i=$((i + 1))
 	done

@@ -167,7 +167,7 @@ function targets_table(   name, worst, kb_rss, crun_rss, n) {
 }
 
 function rss_table(   order, n, i, name, crun) {
-	n = split("step01 step02 step03 step04-none step04 step04-p-local step04-p-all step05-none step05 step06-none step06 step07-none step07 step08-none step08 step08-user unshare-05 bwrap crun crun-seccomp runc", order, " ")
+	n = split("step01 step02 step03 step04-none step04 step04-p-local step04-p-all step05-none step05 step06-none step06 step07-none step07-seccomp step07 step08-none step08 step08-user unshare-05 bwrap bwrap-user crun crun-seccomp crun-rootless runc", order, " ")
 	crun = ("crun" in rss_n) ? rss_median("crun") : 0
 	print "| command | peak RSS, KiB (median of " rss_n["crun"] + 0 " runs) | × crun |"
 	print "|---|--:|--:|"
