@@ -51,8 +51,16 @@ QUIET_PCT=${BENCH_QUIET_PCT:-25}
 CG_NAME=kobako-bench                 # our cgroups, beneath our own
 TAB=$(printf '\t')
 # Debian packages the bench needs (commands: hyperfine crun runc bwrap gnuplot
-# unshare /usr/bin/time ip tar).
-PACKAGES="hyperfine crun runc bubblewrap gnuplot-nox util-linux time iproute2 tar"
+# unshare /usr/bin/time ip tar; python3 and containers-common's seccomp.json
+# for crun with step07's profile; useradd, setpriv, newuidmap for step08 as a
+# user; docker-registry, skopeo, podman, gzip, sha256sum, curl for the pull).
+PACKAGES="hyperfine crun runc bubblewrap gnuplot-nox util-linux time iproute2 tar python3
+	golang-github-containers-common passwd uidmap docker-registry skopeo podman gzip coreutils curl"
+SECCOMP_JSON=/usr/share/containers/seccomp.json   # Docker's profile (containers-common)
+PORT_LOCAL=127.0.0.1:18080:80                        # step04 -p: proxy only
+PORT_ALL=0.0.0.0:18080:80                            # step04 -p: DNAT rule + proxy
+REGISTRY_ADDR=127.0.0.1:5000                         # the pull's registry (our netns)
+SUBID_RANGE=300000-365535                            # the bench user's subordinate ids
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -159,11 +167,31 @@ remove_cgroup_tree() {
 	find "$1" -depth -type d -exec rmdir {} \; 2>/dev/null || log "warning: could not remove $1"
 }
 
+# The throw-away user of step08's row, its subordinate ids and its home.
+BENCH_USER=
+remove_user() {
+	[ -n "$BENCH_USER" ] || return 0
+	left=$(ps -o pid= -u "$BENCH_USER" 2>/dev/null | tr -d ' ')
+	[ -n "$left" ] && log "warning: processes of $BENCH_USER left: $(echo $left)"
+	userdel "$BENCH_USER" 2>/dev/null || log "warning: userdel $BENCH_USER failed"
+	sed -i "/^$BENCH_USER:/d" /etc/subuid /etc/subgid
+	BENCH_USER=
+}
+
+# Unmount everything mounted on or beneath a directory, deepest first.
+unmount_beneath() {
+	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+}
+
 cleanup() {
 	rc=$?
 	set +e
 	[ -d "$STATE/crun" ] && crun --root "$STATE/crun" delete -f kb-crun >/dev/null 2>&1
 	[ -d "$STATE/runc" ] && runc --root "$STATE/runc" delete -f kb-runc >/dev/null 2>&1
+	[ -n "${REGISTRY_PID:-}" ] && kill "$REGISTRY_PID" 2>/dev/null && wait "$REGISTRY_PID" 2>/dev/null
+	remove_user
+	[ -d "$WORK/pull" ] && unmount_beneath "$WORK/pull"
 	if [ -s "$LEDGER" ]; then
 		# deepest first; beneath a kobako-bench directory everything is ours
 		awk -F/ '{ print NF "\t" $0 }' "$LEDGER" | sort -rn | cut -f2- | while read -r d; do
@@ -260,7 +288,7 @@ STEPS=
 LAST_NET_STEP=
 add exec /bin/true
 add chroot "chroot $ROOTFS /bin/true"
-for num in 01 02 03 04 05 06; do
+for num in 01 02 03 04 05 06 07 08; do
 	dir=$(ls -d "$TOP/step$num"_* 2>/dev/null | head -1)
 	if [ -z "$dir" ] || [ ! -x "$dir/container" ]; then
 		log "skipped step$num: not built"
@@ -281,9 +309,68 @@ for num in 01 02 03 04 05 06; do
 	fi
 	[ "$num" -le 5 ] && add "unshare-$num" "unshare $(unshare_namespaces "$num") --root=$ROOTFS /bin/true"
 done
-add bwrap "bwrap --unshare-all --bind $ROOTFS / --proc /proc --dev /dev /bin/true"
+BWRAP="bwrap --unshare-all --bind $ROOTFS / --proc /proc --dev /dev /bin/true"
+add bwrap "$BWRAP"
 add crun "crun --root $STATE/crun --cgroup-manager=cgroupfs run --bundle $WORK/bundle kb-crun"
 add runc "runc --root $STATE/runc run --bundle $WORK/bundle kb-runc"
+
+# skip NAME WHY: a row that cannot be measured here, listed with the reason.
+skip() {
+	log "skipped $1: $2"
+	printf '%s\t%s\n' "$1" "$2" >> "$RAW/skipped.tsv"
+}
+built() { echo " $STEPS " | grep -q " $1 "; }
+
+# step04 -p (issue 14): the proxy alone (127.0.0.1), and the DNAT rule + proxy.
+if built 04; then
+	add step04-p-local "$(kobako 04 -p "$PORT_LOCAL")"
+	add step04-p-all "$(kobako 04 -p "$PORT_ALL")"
+fi
+
+# step07's seccomp filter (issue 16): none, the built-in default (step07-none),
+# Docker's profile from a file; crun with the same profile, converted to the
+# OCI form for the bundle's capabilities (seccomp-oci.py).
+if built 07; then
+	add step07-unconfined "$(kobako 07 --net none --security-opt seccomp=unconfined)"
+	if [ -f "$SECCOMP_JSON" ]; then
+		add step07-seccomp "$(kobako 07 --net none --security-opt seccomp="$SECCOMP_JSON")"
+	else
+		skip step07-seccomp "$SECCOMP_JSON missing (golang-github-containers-common)"
+	fi
+fi
+if [ -f "$SECCOMP_JSON" ] && command -v python3 >/dev/null; then
+	python3 "$HERE/seccomp-oci.py" "$SECCOMP_JSON" CAP_AUDIT_WRITE CAP_KILL CAP_NET_BIND_SERVICE \
+		> "$WORK/seccomp-oci.json"
+	sh "$HERE/oci-bundle.sh" "$WORK/bundle-seccomp" "$ROOTFS" "$OCI_CG/oci-seccomp" \
+		--seccomp "$WORK/seccomp-oci.json"
+	add crun-seccomp "crun --root $STATE/crun --cgroup-manager=cgroupfs run --bundle $WORK/bundle-seccomp kb-crun-seccomp"
+else
+	skip crun-seccomp "$SECCOMP_JSON or python3 missing"
+fi
+
+# step08 as an ordinary user (issue 17), next to bwrap and crun --rootless as
+# the same user: a throw-away user with its own subordinate ids (so step08
+# uses newuidmap), HOME and XDG_RUNTIME_DIR in our work directory. Every user
+# command runs through the same setpriv + env, so the wrapper costs all alike.
+if built 08 && command -v useradd >/dev/null && command -v setpriv >/dev/null; then
+	BENCH_USER=kobako-bench-$$
+	uhome=$WORK/user-home urun=$WORK/user-run
+	chmod 711 "$WORK"
+	useradd -M -d "$uhome" -s /bin/sh "$BENCH_USER" ||
+		{ BENCH_USER=; die "useradd $BENCH_USER failed"; }
+	usermod --add-subuids "$SUBID_RANGE" --add-subgids "$SUBID_RANGE" "$BENCH_USER"
+	mkdir -m 700 "$uhome" "$urun"
+	chown "$BENCH_USER:" "$uhome" "$urun"
+	AS_USER="setpriv --reuid=$BENCH_USER --regid=$BENCH_USER --init-groups env -i HOME=$uhome XDG_RUNTIME_DIR=$urun PATH=/usr/bin:/bin"
+	step08=$(ls -d "$TOP"/step08_* | head -1)/container
+	add step08-user "$AS_USER $step08 run --net none $ROOTFS /bin/true"
+	add bwrap-user "$AS_USER $BWRAP"
+	sh "$HERE/oci-bundle.sh" "$WORK/bundle-rootless" "$ROOTFS" "" --rootless
+	chmod 755 "$WORK/bundle-rootless"
+	add crun-rootless "$AS_USER crun --rootless=true --root $urun/crun run --bundle $WORK/bundle-rootless kb-crun-rootless"
+elif built 08; then
+	skip step08-user "useradd or setpriv missing"
+fi
 
 # ---------------------------------------------------------------------------
 # start-up latency: ROUNDS hyperfine runs of every command, rotated order
@@ -336,7 +423,7 @@ while IFS="$TAB" read -r name cmd; do
 	case $name in exec | chroot | unshare-0[1-4]) continue ;; esac
 	i=1
 	while [ "$i" -le "$RSS_RUNS" ]; do
-		/usr/bin/time -f %M -o "$WORK/rss" $cmd > /dev/null 2>&1 || die "$name failed under /usr/bin/time"
+		/usr/bin/time -f %M -o "$WORK/rss" $cmd < /dev/null > /dev/null 2>&1 || die "$name failed under /usr/bin/time"
 		printf '%s\t%s\n' "$name" "$(tail -1 "$WORK/rss")" >> "$RAW/rss.tsv"
 		i=$((i + 1))
 	done
@@ -422,6 +509,126 @@ if echo " $STEPS " | grep -q ' 06 '; then
 	umount "$IMG" 2>/dev/null || true
 else
 	printf 'image import\tstep06 not built\n' >> "$RAW/skipped.tsv"
+fi
+
+# ---------------------------------------------------------------------------
+# pull (issue 15): a TREE_MIB MiB, 3-layer gzip image from a docker-registry on
+# 127.0.0.1 (our network namespace) into an empty store, against podman pull
+# of the same image; where the time goes: skopeo copy to an OCI directory
+# (download only) and container image import of the same layout (unpack).
+# ---------------------------------------------------------------------------
+pull_bench() {
+	P=$WORK/pull
+	mkdir -p "$P"
+	tmpfs_mib=$((TREE_MIB * 6 + 128))   # tree, layout, registry, stores, podman
+	if [ "$(awk '/MemAvailable/ { print int($2 / 1024) }' /proc/meminfo)" -gt $((tmpfs_mib * 2)) ]; then
+		mount -t tmpfs -o size="$tmpfs_mib"m kobako-bench-pull "$P"
+		echo "tmpfs" > "$RAW/pull-fs.txt"
+	else
+		echo "$(findmnt -n -o FSTYPE -T "$P") (too little memory for a tmpfs)" > "$RAW/pull-fs.txt"
+	fi
+	log "pull: a registry on $REGISTRY_ADDR, a 3-layer image of $TREE_MIB MiB"
+	cat > "$P/registry.yml" <<-YAML
+	version: 0.1
+	log:
+	  level: warn
+	storage:
+	  filesystem:
+	    rootdirectory: $P/registry
+	http:
+	  addr: $REGISTRY_ADDR
+	YAML
+	docker-registry serve "$P/registry.yml" > "$RAW/registry.log" 2>&1 &
+	REGISTRY_PID=$!
+	tries=0
+	until curl -fs "http://$REGISTRY_ADDR/v2/" > /dev/null 2>&1; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 100 ] || die "docker-registry does not answer on $REGISTRY_ADDR (see $RAW/registry.log)"
+		sleep 0.1
+	done
+	# layer 1: the busybox rootfs; layers 2 and 3: half the tree each
+	mkdir -p "$P/tree/1" "$P/tree/2/usr/share/bench-a" "$P/tree/3/usr/share/bench-b"
+	cp -a "$ROOTFS/." "$P/tree/1/"
+	rm -f "$P/tree/1/.done"
+	sh "$HERE/mktree.sh" "$P/tree/2/usr/share/bench-a" $((TREE_MIB / 2)) > /dev/null
+	sh "$HERE/mktree.sh" "$P/tree/3/usr/share/bench-b" $((TREE_MIB - TREE_MIB / 2)) > /dev/null
+	sh "$HERE/oci-image.sh" "$P/layout" "$P/tree/1" "$P/tree/2" "$P/tree/3" > "$RAW/pull-image.txt"
+	rm -rf "$P/tree"
+	image=$REGISTRY_ADDR/bench/pull:1
+	skopeo copy -q --dest-tls-verify=false "oci:$P/layout" "docker://$image" ||
+		die "skopeo could not push the image to $REGISTRY_ADDR"
+	tar -C "$P/layout" -cf "$P/image-oci.tar" .   # the same layout, for import
+	rm -rf "$P/layout"
+	step06=$(ls -d "$TOP"/step06_* | head -1)/container
+	PULL="$step06 image pull -q --root $P/store $image bench"
+	SKOPEO="skopeo copy -q --src-tls-verify=false docker://$image oci:$P/oci:bench"
+	IMPORT="$step06 image import $P/image-oci.tar bench --root $P/import-store"
+	PODMAN="podman --root $P/podman --runroot $P/podman-run --storage-driver overlay --cgroup-manager cgroupfs --events-backend none pull -q --tls-verify=false $image"
+	# smoke runs (each then starts from empty again)
+	pullers="pull skopeo import"
+	for which in pull skopeo import podman; do
+		case $which in
+		pull) cmd=$PULL ;; skopeo) cmd=$SKOPEO ;; import) cmd=$IMPORT ;; podman) cmd=$PODMAN ;;
+		esac
+		if [ "$which" = podman ] && ! command -v podman > /dev/null; then
+			skip "podman pull" "podman not installed"
+			continue
+		fi
+		if ! err=$($cmd 2>&1 > /dev/null); then
+			skip "pull: $which" "$cmd failed: $(echo "$err" | tail -1)"
+			[ "$which" = pull ] && return 0
+			pullers=$(echo "$pullers" | sed "s/$which//")
+		elif [ "$which" = podman ]; then
+			pullers="$pullers podman"
+		fi
+	done
+	"$step06" run --net none --cgroup-parent "$CG_NAME" --root "$P/store" bench \
+		/bin/sh -c 'test -s /usr/share/bench-b/d000/f000' ||
+		die "the pulled image does not run or lacks its files"
+	# Re-pull: everything is already there (the smoke runs filled the stores).
+	set -- -n "container image pull (again)" "$PULL"
+	echo " $pullers " | grep -q ' podman ' && set -- "$@" -n "podman pull (again)" "$PODMAN"
+	log "re-pull: $((MIN_RUNS / 4 + 1)) runs each"
+	hyperfine -N --style basic --warmup 1 --runs $((MIN_RUNS / 4 + 1)) --export-json "$RAW/repull.json" "$@" \
+		>> "$RAW/hyperfine.log" 2>&1 || { tail -20 "$RAW/hyperfine.log" >&2; die "re-pull failed"; }
+	awk -f "$HERE/times.awk" "$RAW/repull.json" | sort -t"$TAB" -k1,1 -k3,3g |
+		awk -f "$HERE/stats.awk" > "$RAW/repull.tsv"
+	# From an empty store: one run of each per round, in rotated order,
+	# after a warm-up round that is not kept (as for the import).
+	log "pull into an empty store: $IMPORT_ROUNDS rounds, one run of each ($pullers), taking turns"
+	round=0
+	while [ "$round" -le "$IMPORT_ROUNDS" ]; do
+		set -- $pullers
+		k=0
+		while [ "$k" -lt $((round % $#)) ]; do first=$1; shift; set -- "$@" "$first"; k=$((k + 1)); done
+		for which; do
+			case $which in
+			pull) name="container image pull" dir=$P/store cmd=$PULL ;;
+			skopeo) name="skopeo copy (download only)" dir=$P/oci cmd=$SKOPEO ;;
+			import) name="container image import (unpack only)" dir=$P/import-store cmd=$IMPORT ;;
+			podman) name="podman pull" dir=$P/podman cmd=$PODMAN ;;
+			esac
+			hyperfine -N --style basic --runs 1 --prepare "sh $HERE/reset.sh $dir" -n "$name" "$cmd" \
+				--export-json "$RAW/pull-$round-$which.json" >> "$RAW/hyperfine.log" 2>&1 ||
+				{ tail -20 "$RAW/hyperfine.log" >&2; die "pull benchmark ($which) failed"; }
+		done
+		round=$((round + 1))
+	done
+	rm -f "$RAW"/pull-0-*.json
+	awk -f "$HERE/times.awk" "$RAW"/pull-[0-9]*.json | sort -t"$TAB" -k1,1 -k3,3g |
+		awk -f "$HERE/stats.awk" > "$RAW/pull.tsv"
+	kill "$REGISTRY_PID" 2>/dev/null
+	wait "$REGISTRY_PID" 2>/dev/null || true   # 143: it ended by our SIGTERM
+	REGISTRY_PID=
+	unmount_beneath "$P"
+	rm -rf "$P"
+}
+if ! built 06; then
+	skip pull "step06 not built"
+elif ! command -v docker-registry > /dev/null || ! command -v skopeo > /dev/null; then
+	skip pull "docker-registry or skopeo missing"
+else
+	pull_bench
 fi
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 #!/bin/sh
-# oci-bundle.sh BUNDLE ROOTFS CGROUPS_PATH - write BUNDLE/config.json for
-# `crun run` / `runc run`: /bin/true from ROOTFS, in the cgroup CGROUPS_PATH.
+# oci-bundle.sh BUNDLE ROOTFS CGROUPS_PATH [--seccomp FILE] [--rootless] -
+# write BUNDLE/config.json for `crun run` / `runc run`: /bin/true from ROOTFS,
+# in the cgroup CGROUPS_PATH (none if it is empty).
+#   --seccomp FILE  FILE holds an OCI linux.seccomp object (seccomp-oci.py)
+#   --rootless      what `crun spec --rootless` changes: a user namespace
+#                   (crun maps the calling user to root), devpts without gid=5
 #
 # It is `crun spec` (crun 1.8) with four changes, so both runtimes do what a
 # production runtime does by default: args, no terminal, root.path, and
@@ -11,6 +15,18 @@
 # spec: https://github.com/opencontainers/runtime-spec/blob/main/config.md
 set -eu
 bundle=$1 rootfs=$2 cgroups_path=$3
+shift 3
+seccomp= userns= devpts_gid=', "gid=5"'
+while [ $# -gt 0 ]; do
+	case $1 in
+	--seccomp) seccomp="\"seccomp\": $(cat "$2"),"; shift ;;
+	--rootless) userns='{ "type": "user" }, ' devpts_gid= ;;
+	*) echo "oci-bundle: unknown option $1" >&2; exit 1 ;;
+	esac
+	shift
+done
+cgroups=
+[ -n "$cgroups_path" ] && cgroups="\"cgroupsPath\": \"$cgroups_path\","
 case "$rootfs$cgroups_path" in *'"'* | *'\'*) echo "oci-bundle: no quotes in paths" >&2; exit 1 ;; esac
 mkdir -p "$bundle"
 cat > "$bundle/config.json" <<JSON
@@ -39,7 +55,7 @@ cat > "$bundle/config.json" <<JSON
 		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
 		  "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
 		{ "destination": "/dev/pts", "type": "devpts", "source": "devpts",
-		  "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" ] },
+		  "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"$devpts_gid ] },
 		{ "destination": "/dev/shm", "type": "tmpfs", "source": "shm",
 		  "options": [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
 		{ "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
@@ -50,11 +66,12 @@ cat > "$bundle/config.json" <<JSON
 		  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
 	],
 	"linux": {
-		"cgroupsPath": "$cgroups_path",
+		$cgroups
+		$seccomp
 		"resources": { "devices": [ { "allow": false, "access": "rwm" } ] },
 		"namespaces": [
 			{ "type": "pid" }, { "type": "network" }, { "type": "ipc" },
-			{ "type": "uts" }, { "type": "mount" }
+			{ "type": "uts" }, $userns{ "type": "mount" }
 		],
 		"maskedPaths": [ "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
 			"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
