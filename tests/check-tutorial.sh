@@ -302,7 +302,7 @@ check_console() {
 		needs=$(printf '%s\n' "$marker" | sed -n 's/^<!-- needs \([^ ]*\) -->.*/\1/p')
 		if [ -n "$needs" ] && [ ! -e "$needs" ]; then
 			n_commands=$((n_commands + cmds))
-			echo "skip $EN:$line: needs $needs, which is not here (make check-distro makes it)"
+			echo "skip $EN:$line: needs $needs, which this machine does not have"
 			continue
 		fi
 		patch=$(printf '%s\n' "$marker" | sed -n 's/^<!-- exercise [^ ]* solved-by \([^ ]*\) -->.*/\1/p')
