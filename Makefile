@@ -86,12 +86,13 @@ TIOCSTI    := $(ROOTFS)/usr/local/bin/tiocsti
 # for the tests: nft and dnsmasq (step04's namespaced internet), docker-registry,
 # skopeo, openssl, python3 (a registry to pull from, with TLS and tokens),
 # containers-common (Docker's seccomp profile, step07), newuidmap and pasta
-# (uidmap, passt: step08 as an ordinary user).
+# (uidmap, passt: step08 as an ordinary user); the system's CA store, which
+# image pull checks a registry's certificate against (ca-certificates).
 DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-dev \
 	nettle-dev libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev \
 	zlib1g-dev libxml2-dev libseccomp-dev libcurl4-openssl-dev busybox-static iproute2 util-linux \
 	clang clang-format procps curl patch nftables dnsmasq-base docker-registry skopeo openssl python3 \
-	golang-github-containers-common uidmap passt
+	golang-github-containers-common uidmap passt ca-certificates
 
 .SECONDARY:
 .PHONY: FORCE all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2 \

@@ -377,10 +377,8 @@ int registry_open(struct registry *reg, const struct reference *ref, const char 
 	load_credentials(reg);
 	code = ping(reg, "https", &res, errbuf);
 	/* Docker's rule: a local (or --insecure) registry may speak plain
-	 * HTTP; it shows when the TLS handshake gets an HTTP answer (or cannot
-	 * even start: a machine without a CA bundle). */
-	if ((code == CURLE_SSL_CONNECT_ERROR || code == CURLE_RECV_ERROR ||
-	     code == CURLE_SSL_CACERT_BADFILE) &&
+	 * HTTP; it shows when the TLS handshake gets an HTTP answer. */
+	if ((code == CURLE_SSL_CONNECT_ERROR || code == CURLE_RECV_ERROR) &&
 	    (insecure || registry_is_local(ref->registry)))
 		code = ping(reg, "http", &res, errbuf);
 	if (code != CURLE_OK)
