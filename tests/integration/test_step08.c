@@ -27,6 +27,9 @@
 
 static struct run r;
 static char user[32], home[96], run_dir[96], as_user[512], volume[96];
+/* Copies of the rootfs and the image the user can read: the repository may
+ * be under a home directory of mode 0700 (/root, or Debian 12's homes). */
+static char user_rootfs[96], user_tarball[96];
 static unsigned long uid;
 
 /* Run COMMAND as the test user, in its environment (a login would set it). */
@@ -56,9 +59,9 @@ static int entries(const char *path)
 static void remove_user(void)
 {
 	run(&r,
-	    "userdel %s 2>/dev/null; rm -rf %s %s %s; sed -i '/^kobako:%lu:/d' /etc/subuid "
+	    "userdel %s 2>/dev/null; rm -rf %s %s %s %s %s; sed -i '/^kobako:%lu:/d' /etc/subuid "
 	    "/etc/subgid",
-	    user, home, run_dir, volume, REMAP_BASE);
+	    user, home, run_dir, volume, user_rootfs, user_tarball, REMAP_BASE);
 }
 
 /* The user, its dirs, a range of subordinate ids; /dev/net/tun for it; the
@@ -71,7 +74,13 @@ static void make_user(void)
 	snprintf(home, sizeof(home), "/tmp/%s-home", user);
 	snprintf(run_dir, sizeof(run_dir), "/tmp/%s-run", user);
 	snprintf(volume, sizeof(volume), "/tmp/%s-vol", user);
+	snprintf(user_rootfs, sizeof(user_rootfs), "/tmp/%s-rootfs", user);
+	snprintf(user_tarball, sizeof(user_tarball), "/tmp/%s-busybox.tar", user);
 	remove_user();
+	snprintf(cmd, sizeof(cmd),
+		 "cp -a %s %s && cp %s/build/images/busybox.tar %s && chmod 644 %s", rootfs(),
+		 user_rootfs, top(), user_tarball, user_tarball);
+	sh_or_fail(cmd);
 	snprintf(cmd, sizeof(cmd),
 		 "useradd -M -d %s -s /bin/sh %s && mkdir -m 700 %s %s && mkdir -m 777 %s && "
 		 "chown %s: %s %s && (grep -q '^%s:' /etc/subuid || usermod --add-subuids "
@@ -130,7 +139,7 @@ static void assert_nothing_left(void)
 
 static void import_busybox(void)
 {
-	run_user(&r, STEP8 " image import %s/build/images/busybox.tar busybox", top());
+	run_user(&r, STEP8 " image import %s busybox", user_tarball);
 	ck_assert_msg(r.code == 0, "import: %s", r.err);
 }
 
@@ -140,7 +149,7 @@ START_TEST(runs_as_user)
 	char expected[128];
 
 	run_user(&r, STEP8 " run --net none %s /bin/sh -c 'id -u; cat /proc/self/uid_map'",
-		 rootfs());
+		 user_rootfs);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	snprintf(expected, sizeof(expected), "0\n         0 %10lu          1\n", uid);
 	ck_assert_msg(strncmp(r.out, expected, strlen(expected)) == 0, "got:\n%s", r.out);
@@ -161,7 +170,7 @@ START_TEST(runs_with_one_id)
 	snprintf(cmd, sizeof(cmd), "sed -i '/^%s:/d' /etc/subuid /etc/subgid", user);
 	sh_or_fail(cmd);
 	run_user(&one, STEP8 " run --net none %s /bin/sh -c 'id -u; cat /proc/self/uid_map'",
-		 rootfs());
+		 user_rootfs);
 	snprintf(cmd, sizeof(cmd),
 		 "usermod --add-subuids 200000-265535 --add-subgids 200000-265535 %s", user);
 	sh_or_fail(cmd);
@@ -200,7 +209,7 @@ END_TEST
 /* --net none: a network namespace with lo alone. */
 START_TEST(net_none_as_user)
 {
-	run_user(&r, STEP8 " run --net none %s ls /sys/class/net", rootfs());
+	run_user(&r, STEP8 " run --net none %s ls /sys/class/net", user_rootfs);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	ck_assert_str_eq(r.out, "lo\n");
 	assert_nothing_left();
@@ -219,7 +228,7 @@ START_TEST(outbound_through_pasta)
 	run(&r,
 	    "mkdir -p %s && echo hello > %s/index.html && %s/bin/busybox httpd -p " SERVER
 	    ":8080 -h %s",
-	    www, www, rootfs(), www);
+	    www, www, user_rootfs, www);
 	ck_assert_msg(r.code == 0, "httpd: %s", r.err);
 	run_user(&r, STEP8 " run busybox wget -q -O- http://" SERVER ":8080/");
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
@@ -240,7 +249,7 @@ START_TEST(publish_reached_from_host)
 		       "%s " STEP8 " run -i -p 127.0.0.1:18088:80 busybox /bin/sh -c 'echo hi > "
 		       "/www; httpd -p 80 -h / && echo up && read x || true'",
 		       as_user);
-	run(&r, "%s/bin/busybox wget -q -O- http://127.0.0.1:18088/www", rootfs());
+	run(&r, "%s/bin/busybox wget -q -O- http://127.0.0.1:18088/www", user_rootfs);
 	ck_assert_msg(r.code == 0, "wget: %s", r.err);
 	ck_assert_str_eq(r.out, "hi\n");
 	ck_assert_int_eq(stop_bg(&c), 0);
@@ -253,15 +262,15 @@ END_TEST
 START_TEST(volume_file_not_owned_by_host_root)
 {
 	run(&r, STEP7 " run --net none -v %s:/v %s touch /v/by-step07 && stat -c %%u %s/by-step07",
-	    volume, rootfs(), volume);
+	    volume, user_rootfs, volume);
 	ck_assert_str_eq(r.out, "0\n");
-	run_user(&r, STEP8 " run --net none -v %s:/v %s touch /v/by-user", volume, rootfs());
+	run_user(&r, STEP8 " run --net none -v %s:/v %s touch /v/by-user", volume, user_rootfs);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	run(&r, "stat -c %%u %s/by-user", volume);
 	ck_assert_uint_eq(strtoul(r.out, NULL, 10), uid);
 	run(&r,
 	    STEP8 " run --userns remap --net none -v %s:/v %s /bin/sh -c 'id -u; touch /v/remap'",
-	    volume, rootfs());
+	    volume, user_rootfs);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	ck_assert_str_eq(r.out, "0\n");
 	run(&r, "stat -c %%u %s/remap", volume);
@@ -277,10 +286,10 @@ START_TEST(remap_layers_idmapped)
 	run(&r,
 	    STEP8 " run --userns remap --net none %s /bin/sh -c 'stat -c %%U /etc/passwd; "
 		  "echo w >> /etc/passwd && tail -1 /etc/passwd'",
-	    rootfs());
+	    user_rootfs);
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	ck_assert_str_eq(r.out, "root\nw\n");
-	run(&r, "grep -c '^w$' %s/etc/passwd", rootfs());
+	run(&r, "grep -c '^w$' %s/etc/passwd", user_rootfs);
 	ck_assert_str_eq(r.out, "0\n");
 }
 END_TEST
@@ -291,7 +300,7 @@ START_TEST(host_stays_out_of_reach)
 	run_user(&r,
 		 STEP8 " run --net none --privileged %s /bin/sh -c 'cat /proc/1/environ "
 		       ">/dev/null; echo x > /proc/sys/kernel/core_pattern; mknod /tmp/sda b 8 0'",
-		 rootfs());
+		 user_rootfs);
 	ck_assert_int_ne(r.code, 0); /* even --privileged: root of the user's namespace only */
 	ck_assert_contains(r.err, "core_pattern");
 	assert_nothing_left();
@@ -301,7 +310,7 @@ END_TEST
 /* Without a delegated cgroup, limits are refused with one line. */
 START_TEST(cgroup_limits_refused)
 {
-	run_user(&r, STEP8 " run --net none --memory 32m %s true", rootfs());
+	run_user(&r, STEP8 " run --net none --memory 32m %s true", user_rootfs);
 	ck_assert_int_eq(r.code, 125);
 	ck_assert_contains(r.err, "systemd-run --user --scope -p Delegate=yes");
 	ck_assert_ptr_null(strchr(strchr(r.err, '\n') + 1, '\n')); /* one line */
