@@ -2,6 +2,13 @@
 # demo.sh - the guided tour: for each step that is built, the host's view
 # and the container's view side by side. Run by `sudo make demo`.
 set -u
+# The tour runs in a network and a mount namespace of its own: the bridge,
+# the NAT table, the address leases and ip_forward it sets go with it, and
+# the machine's own network is left as it was.
+if [ -z "${KOBAKO_DEMO_NS:-}" ]; then
+	exec env KOBAKO_DEMO_NS=1 unshare --net --mount --propagation private \
+		sh -c 'ip link set lo up && mount -t tmpfs tmpfs /run && exec sh "$0"' "$0"
+fi
 R=build/rootfs/busybox
 WIDTH=${COLUMNS:-110}
 
@@ -55,7 +62,6 @@ step03() {
 
 step04() {
 	title "step04_net: a network of its own: lo and eth0, wired to the bridge kobako0"
-	had_bridge=$(ip link show kobako0 >/dev/null 2>&1 && echo yes)
 	side_by_side "ip -4 -o addr | cut -c1-40" \
 		"step04_net/container run $R sh -c 'ip -4 -o addr | cut -c1-40'"
 	say "a web server in the container, asked from the host through -p 18080:80:"
@@ -65,8 +71,8 @@ step04() {
 		< "$fifo" | { exec 3> "$fifo"; read ready; busybox wget -q -O - http://127.0.0.1:18080/; exec 3>&-; cat; }
 	rm -rf "$fifo" $R/tmp/demo-www
 	say "after exit: $(ip -o link show master kobako0 | wc -l) veth on the bridge (the kernel removes the pair with the namespace)"
-	# leave the machine as we found it (the bridge normally stays for the next container)
-	[ -n "$had_bridge" ] || { ip link delete kobako0; nft delete table ip kobako 2>/dev/null; }
+	# (the bridge normally stays for the next container; this one goes with
+	# the tour's network namespace)
 }
 
 step05() {
