@@ -27,17 +27,18 @@ IMAGE_PKGS := libarchive json-c nettle
 pkg_cflags  = $(foreach p,$(1),$(shell pkg-config --cflags $(p) 2>/dev/null))
 pkg_libs    = $(foreach p,$(1),$(shell pkg-config $(2) --libs $(p) 2>/dev/null))
 # What each step links besides libkobako.a and libbsd (nothing, if not listed).
-step05_cgroups_LIBS    = -lm
-step06_rootfs_PKGS     = $(IMAGE_PKGS)
-step06_rootfs_LIBS     = -lm
-step06_rootfs_ARCHIVES = $(IMAGE_LIB)
+# A step links what the step before it links, plus its own.
+step05_cgroups_LIBS      = -lm
+step06_rootfs_PKGS       = $(IMAGE_PKGS)
+step06_rootfs_LIBS       = $(step05_cgroups_LIBS)
+step06_rootfs_ARCHIVES   = $(IMAGE_LIB)
 # step07's seccomp filter is compiled by libseccomp; no earlier step links it.
-step07_security_PKGS     = $(IMAGE_PKGS) libseccomp
-step07_security_LIBS     = -lm
-step07_security_ARCHIVES = $(IMAGE_LIB)
-step08_rootless_PKGS     = $(IMAGE_PKGS) libseccomp
-step08_rootless_LIBS     = -lm
-step08_rootless_ARCHIVES = $(IMAGE_LIB)
+step07_security_PKGS     = $(step06_rootfs_PKGS) libseccomp
+step07_security_LIBS     = $(step06_rootfs_LIBS)
+step07_security_ARCHIVES = $(step06_rootfs_ARCHIVES)
+step08_rootless_PKGS     = $(step07_security_PKGS)
+step08_rootless_LIBS     = $(step07_security_LIBS)
+step08_rootless_ARCHIVES = $(step07_security_ARCHIVES)
 # The steps are linked statically: loading shared libraries costs about a
 # millisecond at every `container run` on a VM, and libarchive's pull in
 # libxml2, ICU and libstdc++ (docs/benchmarks.md). The sanitizers need the

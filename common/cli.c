@@ -605,6 +605,24 @@ static void set_defaults(struct options *opt, int step)
 	    getenv("KOBAKO_CGROUP_PARENT") ? getenv("KOBAKO_CGROUP_PARENT") : DEFAULT_CGROUP_PARENT;
 }
 
+const struct flag *next_verb_flag(int argc, char **argv, int *next, const struct flag *flags,
+				  size_t n_flags, const char *cmd, char **value, char **operands,
+				  int max, int *n)
+{
+	const struct flag *f;
+
+	while (*next < argc) {
+		if ((f = next_flag(argc, argv, next, flags, n_flags, cmd, value)))
+			return f;
+		if (*next < argc) { /* an operand (or the word after "--") */
+			if (*n < max)
+				operands[*n] = argv[*next];
+			(*n)++, (*next)++;
+		}
+	}
+	return NULL;
+}
+
 /* "--memory: not in this step" for an option a later step brings. */
 static void check_step(const struct flag *f, int step)
 {

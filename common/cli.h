@@ -127,6 +127,14 @@ struct flag {
 const struct flag *next_flag(int argc, char **argv, int *next, const struct flag *flags, size_t n,
 			     const char *cmd, char **value);
 
+/* next_flag() for a verb whose options may come before or after its
+ * operands, as docker reads them (`image import FILE NAME --ref TAG`): the
+ * operands go into operands[] (at most max of them, *n counts them all).
+ * Returns the next flag, or NULL at the end of argv. */
+const struct flag *next_verb_flag(int argc, char **argv, int *next, const struct flag *flags,
+				  size_t n_flags, const char *cmd, char **value, char **operands,
+				  int max, int *n);
+
 /* Print "  -m, --memory SIZE    memory limit" for each flag up to `step`. */
 void print_flags(const struct flag *flags, size_t n, int step);
 

@@ -22,6 +22,9 @@ int state_open(struct state *s, const char *id);
  * /var/lib/kobako/containers/<id>"). Record it before making it. 0 or -1. */
 int state_record(const char *id, const char *kind, const char *path);
 
+/* Is name a container id (64 hex digits), as STATE_DIR's entries are? */
+bool state_is_id(const char *name);
+
 /* Does a supervisor still hold container id's owner lock? */
 bool state_alive(const char *id);
 

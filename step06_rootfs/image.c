@@ -283,14 +283,8 @@ int image_command(int argc, char **argv)
 			     argv[1]),
 		       EXIT_RUNTIME;
 	snprintf(cmd, sizeof(cmd), "image %s: ", verb->name);
-	/* As in docker, options may come before or after the arguments. */
-	while (next < argc) {
-		if (!(f = next_flag(argc, argv, &next, IMAGE_FLAGS, N_IMAGE_FLAGS, cmd, &value))) {
-			if (next < argc && n < 2)
-				args[n] = argv[next];
-			n += next++ < argc;
-			continue;
-		}
+	while ((f = next_verb_flag(argc, argv, &next, IMAGE_FLAGS, N_IMAGE_FLAGS, cmd, &value, args,
+				   2, &n))) {
 		if (f->id == IMG_HELP)
 			return image_help(verb);
 		if (f->id == IMG_REF && verb != VERBS + VERB_IMPORT)

@@ -107,19 +107,14 @@ static void pull_help(void)
  * 0, or -1 after a message. */
 static int parse_pull_options(int argc, char **argv, struct pull *p)
 {
-	const char *platform = NULL, *operand[2];
+	const char *platform = NULL;
+	char *operand[2];
 	const struct flag *f;
 	char *value;
 	int next = 2, n = 0;
 
-	while (next < argc) {
-		if (!(f = next_flag(argc, argv, &next, PULL_FLAGS, N_PULL_FLAGS,
-				    "image pull: ", &value))) {
-			if (next < argc && n < 2)
-				operand[n] = argv[next];
-			n += next++ < argc;
-			continue;
-		}
+	while ((f = next_verb_flag(argc, argv, &next, PULL_FLAGS, N_PULL_FLAGS,
+				   "image pull: ", &value, operand, 2, &n))) {
 		switch (f->id) {
 		case PULL_HELP: pull_help(); exit(0);
 		case PULL_ROOT: p->store = value; break;

@@ -585,9 +585,7 @@ int nat_publish(const char *id, const struct port *ports, size_t n, struct in_ad
 /* Is container `id` alive, i.e. does its supervisor hold its lock (state.c)? */
 static bool owner_alive(const char *id)
 {
-	if (strlen(id) != ID_HEX_LEN || strspn(id, "0123456789abcdef") != ID_HEX_LEN)
-		return true; /* not a rule of ours: leave it */
-	return state_alive(id);
+	return !state_is_id(id) || state_alive(id); /* not a rule of ours: leave it */
 }
 
 #define RECLAIM_MAX 256 /* rules deleted per call; more: the next call */

@@ -130,8 +130,7 @@ static int take_back_record(const char *id, take_back_fn *take_back, char *what,
 	return r;
 }
 
-/* A directory name that is a container id: 64 hex digits. */
-static bool is_id(const char *name)
+bool state_is_id(const char *name)
 {
 	return strlen(name) == ID_HEX_LEN && strspn(name, "0123456789abcdef") == ID_HEX_LEN;
 }
@@ -145,7 +144,7 @@ int state_reclaim(take_back_fn *take_back)
 	while (dir && (d = readdir(dir))) {
 		char what[1024] = "";
 
-		if (!is_id(d->d_name) || state_alive(d->d_name))
+		if (!state_is_id(d->d_name) || state_alive(d->d_name))
 			continue;
 		if (take_back_record(d->d_name, take_back, what, sizeof(what)) < 0)
 			continue; /* said why; try again next time */
