@@ -20,13 +20,13 @@
 # Our /etc/resolv.conf says 127.0.0.53 and systemd-resolved's file names
 # the real server, as on an Ubuntu host: kobako's DNS code must find it.
 #
-# The mirror is real Debian: the InRelease (signed by Debian; apt checks it
-# with the image's own debian-archive-keyring) and the Packages index that
-# debootstrap left in the image's /var/lib/apt/lists, and one .deb (PKG,
-# not in minbase, no new dependencies) fetched from deb.debian.org once and
-# checked against that index's SHA256. Only the uncompressed Packages is
-# served: apt asks for Packages.xz (by its hash, then by name), gets 404,
-# and takes the next compression the Release lists, ending at Packages.
+# The mirror is real Debian, of the moment the image was made: the
+# InRelease that debootstrap left in the image's /var/lib/apt/lists (signed
+# by Debian; apt checks it with the image's own debian-archive-keyring), the
+# Packages.xz and Translation-en.xz it names, and one .deb (PKG, not in
+# minbase, no new dependencies), fetched from deb.debian.org once and each
+# checked against its SHA256 there. http://deb.debian.org/forged/ is the
+# same with one line of the signed text changed, for apt to refuse.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -49,37 +49,70 @@ field_of() {
 		on && $0 == "" { on = 0 }'
 }
 
-# The image's lists, laid out as the archive does; PKG's .deb in pool/.
+# sha_of PATH < Release: the SHA256 the Release gives for PATH (main/...)
+sha_of() { awk -v p="$1" '/^SHA256:/ { on = 1; next } /^[^ ]/ { on = 0 } on && $3 == p { print $1 }'; }
+
+# fetch PATH SHA256: a file of dists/$release/ from deb.debian.org into the
+# mirror, by its hash (Debian keeps a replaced index there for a while),
+# else by name; kept only if it is the one the image's InRelease signs.
+fetch() {
+	dir=$archive/dists/$release/$(dirname "$1")
+	mkdir -p "$dir/by-hash/SHA256" || exit 1
+	url=http://deb.debian.org/debian/dists/$release
+	curl -fsS -o "$dir/by-hash/SHA256/$2" "$url/$(dirname "$1")/by-hash/SHA256/$2" 2>/dev/null ||
+		curl -fsS -o "$dir/by-hash/SHA256/$2" "$url/$1" || die "$url/$1: fetch failed"
+	echo "$2  $dir/by-hash/SHA256/$2" | sha256sum -c --quiet 2>/dev/null ||
+		die "$1: Debian has a newer index than the image; rm $tarball and run make check-distro again"
+	ln -f "$dir/by-hash/SHA256/$2" "$dir/$(basename "$1")"
+}
+
+# The archive as deb.debian.org lays it out, for the image as debootstrap
+# left it: its signed InRelease; the compressed indexes that it names and
+# apt asks for first (fetched); PKG's .deb in pool/, checked against the
+# index. And forged/: the same InRelease with one signed line changed.
 make_mirror() {
 	[ -f "$tarball" ] || die "$tarball: no such image (make check-distro builds it)"
 	[ -f "$mirror/.done" ] && [ "$mirror/.done" -nt "$tarball" ] && return 0
-	rm -rf "$mirror" && mkdir -p "$archive/dists/$release/main/binary-amd64" || exit 1
+	echo "the mirror of the image's apt lists (once; cached in $mirror)"
+	rm -rf "$mirror" && mkdir -p "$archive/dists/$release" "$mirror/forged/dists/$release" || exit 1
 	lists=$(mktemp -d /tmp/kobako-lists.XXXXXX)
 	tar -C "$lists" -xf "$tarball" ./var/lib/apt/lists || die "$tarball: no apt lists in it"
 	l=$lists/var/lib/apt/lists/deb.debian.org_debian_dists_${release}
-	for f in InRelease Release Release.gpg; do
-		[ -f "${l}_$f" ] && cp -p "${l}_$f" "$archive/dists/$release/$f"
+	cp -p "${l}_InRelease" "$archive/dists/$release/InRelease" || die "$tarball: no InRelease of $release"
+	sed 's/^Suite: .*/&-forged/' "${l}_InRelease" > "$mirror/forged/dists/$release/InRelease"
+	for f in main/binary-amd64/Packages.xz main/i18n/Translation-en.xz; do
+		fetch $f "$(sha_of $f < "${l}_InRelease")"
 	done
-	cp -p "${l}_main_binary-amd64_Packages" "$archive/dists/$release/main/binary-amd64/Packages" ||
-		die "$tarball: no Packages index of $release main"
+	file=$(field_of "$PKG" Filename < "${l}_main_binary-amd64_Packages")
+	sha=$(field_of "$PKG" SHA256 < "${l}_main_binary-amd64_Packages")
 	rm -rf "$lists"
-	index=$archive/dists/$release/main/binary-amd64/Packages
-	file=$(field_of "$PKG" Filename < "$index") sha=$(field_of "$PKG" SHA256 < "$index")
 	[ -n "$file" ] && [ -n "$sha" ] || die "$PKG: not in the $release index"
 	mkdir -p "$archive/$(dirname "$file")"
-	echo "fetching $file from deb.debian.org (once; cached in $mirror)"
 	curl -fsS -o "$archive/$file" "http://deb.debian.org/debian/$file" || die "$file: fetch failed"
 	echo "$sha  $archive/$file" | sha256sum -c --quiet || die "$file: not the SHA256 of the index"
 	touch "$mirror/.done"
 }
 
-# Is this the machine's own network namespace (the one of PID 1)?
-in_host_netns() { [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; }
+# up and down change routes, /etc/resolv.conf and /run: only in a network
+# and mount namespace of our own. Refused where PID 1's namespace is ours
+# (when we may read it) or where a default route exists already (the
+# machine's own network has one; a new namespace has none).
+check_own_ns() {
+	for ns in net mnt; do
+		[ "$(readlink /proc/1/ns/$ns 2>/dev/null)" = "$(readlink /proc/self/ns/$ns)" ] &&
+			die "$1: this is the machine's own $ns namespace; use: $0 run CMD"
+	done
+	[ -z "$(ip route show default)" ] ||
+		die "$1: this network has a default route (the machine's own?); use: $0 run CMD"
+	[ ! -e /run/systemd/resolve ] && [ ! -e $state ] ||
+		die "$1: /run/systemd/resolve or $state exists (a real resolver's, or up twice)"
+}
 
 up() {
-	in_host_netns && die "up: this is the machine's own network; use: $0 run CMD"
+	check_own_ns up
 	[ -f "$mirror/.done" ] || die "$mirror: no mirror ($0 mirror makes it)"
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX: missing (make rootfs)"
+	mkdir -p $state || exit 1 # (down undoes only what up made: it looks for this)
 	ip link set lo up && ip netns add $NS &&
 		ip link add uplink0 type veth peer name eth0 netns $NS &&
 		ip addr add $UPLINK/24 dev uplink0 && ip link set uplink0 up &&
@@ -87,30 +120,30 @@ up() {
 		ip -n $NS link set lo up && ip -n $NS addr add $ROUTER/24 dev eth0 &&
 		ip -n $NS link set eth0 up &&
 		ip -n $NS addr add $WWW/32 dev lo && ip -n $NS addr add $DNS/32 dev lo ||
-		die "up: the namespace and its link"
+		die "up: the namespace $NS and its link"
 	# Both go to the background only once they listen: no race.
 	ip netns exec $NS dnsmasq -C /dev/null --no-resolv --no-hosts --user=root \
 		--listen-address=$DNS --bind-interfaces --address=/deb.debian.org/$WWW \
 		--log-facility=/dev/null || die "up: dnsmasq"
 	ip netns exec $NS "$BUSYBOX" httpd -c /dev/null -p $WWW:80 -h "$top/$mirror" ||
 		die "up: httpd"
-	mkdir -p $state /run/systemd/resolve &&
+	mkdir -p /run/systemd/resolve &&
 		echo "nameserver $DNS" > /run/systemd/resolve/resolv.conf &&
 		printf 'nameserver 127.0.0.53\noptions edns0 trust-ad\n' > $state/resolv.conf &&
 		mount --bind $state/resolv.conf /etc/resolv.conf || die "up: resolv.conf"
 }
 
-# Everything up made, whatever is there; the servers by the namespace's pids.
+# What up made, as far as it got; the servers by the namespace's pids.
 down() {
-	in_host_netns && die "down: this is the machine's own network"
-	umount /etc/resolv.conf 2>/dev/null
-	rm -rf $state /run/systemd/resolve
+	[ -d $state ] || die "down: $state: not up here"
+	grep -q " /etc/resolv.conf " /proc/self/mountinfo && umount /etc/resolv.conf
+	rm -rf /run/systemd/resolve
 	while pids=$(ip netns pids $NS 2>/dev/null) && [ -n "$pids" ]; do
-		kill $pids 2>/dev/null # (and once more, for a child it forked meanwhile)
+		kill -KILL $pids 2>/dev/null # (again if httpd forked a child meanwhile)
 	done
-	ip link del uplink0 2>/dev/null
+	ip link del uplink0 2>/dev/null # (with its default route)
 	ip netns del $NS 2>/dev/null
-	return 0
+	rm -rf $state
 }
 
 case ${1:-} in
@@ -121,8 +154,11 @@ run)
 	shift
 	[ $# -gt 0 ] || die "run: which command?"
 	make_mirror || exit 1
+	# (down also on Ctrl-C: the servers would keep the namespace alive)
 	exec unshare --net --mount --propagation private sh -c '
-		mount -t tmpfs -o mode=0755 tmpfs /run && sh "$0" up || exit 1
+		trap "sh \"\$0\" down; exit 130" INT TERM
+		mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
+		sh "$0" up || { sh "$0" down 2>/dev/null; exit 1; }
 		"$@"; rc=$?
 		sh "$0" down; exit $rc' "$top/tests/distro-internet.sh" "$@" ;;
 *) die "usage: $0 mirror|up|down|run CMD [ARG...]" ;;
