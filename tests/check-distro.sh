@@ -41,21 +41,29 @@ check() { # check NAME COMMAND...: one line, counted
 	else failed=$((failed + 1)); echo "FAIL $name: $out"; fi
 }
 # apt_clean FILE: apt's output in FILE fetched from the mirror and warned of
-# nothing (no W: or E: line); prints what it fetched, on one line
+# nothing; prints what it fetched on one line (or its first W: or E: line)
 apt_clean() {
-	! grep -E '^(W|E):' "$1" && grep -E '^(Get|Hit):[0-9]+ http://deb.debian.org/' "$1" |
-		sed 's|http://deb.debian.org/debian ||' | paste -sd ';' | sed 's/;/; /g'
+	grep -m1 -E '^(W|E):' "$1" && return 1
+	grep -E '^(Get|Hit):[0-9]+ http://deb.debian.org/' "$1" |
+		sed 's|http://deb.debian.org/debian ||' | paste -sd ';' | sed 's/;/; /g' | grep .
 }
 # apt_run NAME STEP [OPTIONS...] -- SCRIPT: SCRIPT run by sh in the image
-# with STEP's container (bridge network); its output in $work/NAME
+# with STEP's container (bridge network); its output in $work/NAME. If it
+# fails, prints its first W: or E: line (or its last line)
 apt_run() {
 	n=$1 step=$2 && shift 2
 	opts= && while [ "$1" != -- ]; do opts="$opts $1" && shift; done && shift
-	$step run $opts -e DEBIAN_FRONTEND=noninteractive debian sh -c "$1" > "$work/$n" 2>&1
+	$step run $opts -e DEBIAN_FRONTEND=noninteractive debian sh -c "$1" > "$work/$n" 2>&1 && return 0
+	set -- $? && { grep -m1 -E '^(W|E):' "$work/$n" || tail -1 "$work/$n"; } && return "$1"
 }
 
 store=$(mktemp -d /tmp/kobako-distro.XXXXXX) work=$(mktemp -d /tmp/kobako-distro-out.XXXXXX)
 export KOBAKO_ROOT=$store KOBAKO_CGROUP_PARENT=kobako-distro
+cleanup() { # the store, the outputs, the containers' parent cgroups
+	rm -rf "$store" "$work"
+	for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name kobako-distro 2>/dev/null); do rmdir "$d"; done
+}
+trap 'cleanup; exit 130' INT TERM
 name="import $tarball"; check $C6 image import "$tarball" debian
 name="os-release inside"; check sh -c "$C6 run --net none debian /bin/cat /etc/os-release | grep -x 'VERSION_CODENAME=$release'"
 name="apt-get runs"; check sh -c "$C6 run --net none debian /usr/bin/apt-get --version | head -1"
@@ -66,7 +74,7 @@ resolves() { $C6 run debian getent hosts deb.debian.org | grep '^203\.0\.113\.10
 updates() { apt_run update $C6 -- 'apt-get update' && apt_clean "$work/update"; }
 refuses_forged() {
 	! apt_run forged $C6 -- "echo 'deb http://deb.debian.org/forged $release main' \
-		> /etc/apt/sources.list && apt-get update" &&
+		> /etc/apt/sources.list && apt-get update" >/dev/null &&
 		why=$(grep -o 'Message has been manipulated' "$work/forged" | head -1) && [ -n "$why" ] &&
 		e=$(grep '^E: .* is not signed\.$' "$work/forged") && echo "sqv: $why; $e"
 }
@@ -80,11 +88,12 @@ name="step06: apt refuses an index whose signature does not match"; check refuse
 # _apt's files: DAC_OVERRIDE); dpkg unpacks and runs the package's scripts.
 install="apt-get update && apt-get install -y $PKG && $PKG"
 installs() {
-	apt_run install $C7 -- "$install" && grep -qx 'Hello, world!' "$work/install" &&
-		echo "$(apt_clean "$work/install"); $PKG: Hello, world!"
+	apt_run install $C7 -- "$install" || return 1
+	fetched=$(apt_clean "$work/install") || { echo "$fetched"; return 1; }
+	grep -qx 'Hello, world!' "$work/install" && echo "$fetched; $PKG: Hello, world!"
 }
 no_setuid() {
-	! apt_run nosetuid $C7 --cap-drop SETUID -- 'apt-get update' &&
+	! apt_run nosetuid $C7 --cap-drop SETUID -- 'apt-get update' >/dev/null &&
 		grep -m1 '^E: seteuid 42 failed' "$work/nosetuid"
 }
 no_chown() {
@@ -108,8 +117,7 @@ remapped() {
 }
 name="step08 --userns remap: apt-get install -y $PKG"; check remapped
 
-rm -rf "$store" "$work"
-for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name kobako-distro 2>/dev/null); do rmdir "$d"; done
+cleanup
 left() {
 	! find /sys/fs/cgroup -maxdepth 6 -type d -name kobako-distro | grep . &&
 		! ls -d "$store" "$work" 2>/dev/null && echo "no kobako-distro cgroup, no store"
