@@ -51,7 +51,10 @@
 # exits 1 if anything failed. Without root, checks 1-2 run and 3-4 are
 # reported as SKIPPED. A block that needs a file another make target makes
 # (<!-- needs FILE -->) prints a "skip" line when FILE is missing; the rest
-# of the check counts as usual.
+# of the check counts as usual. <!-- needs FILE internet --> also runs the
+# block against tests/distro-internet.sh's stand-in for the internet (up
+# before the block, down after): apt-get in the Debian image of
+# `make check-distro`, whose mirror FILE is.
 set -u
 LC_ALL=C
 export LC_ALL
@@ -299,12 +302,20 @@ check_console() {
 	while IFS='	' read -r n kind line marker; do
 		[ "$kind" = console ] && grep -q '^# ' "$work/en/$n" || continue
 		cmds=$(grep -c '^# ' "$work/en/$n")
-		needs=$(printf '%s\n' "$marker" | sed -n 's/^<!-- needs \([^ ]*\) -->.*/\1/p')
+		needs=$(printf '%s\n' "$marker" | sed -n 's/^<!-- needs \([^ ]*\)\( internet\)\{0,1\} -->.*/\1/p')
 		if [ -n "$needs" ] && [ ! -e "$needs" ]; then
 			n_commands=$((n_commands + cmds))
 			echo "skip $EN:$line: needs $needs, which this machine does not have"
 			continue
 		fi
+		case $marker in "<!-- needs "*" internet -->"*)
+			n_commands=$((n_commands + cmds))
+			if ! sh tests/distro-internet.sh up; then failure "$EN:$line: tests/distro-internet.sh up failed"
+			elif check_block "$n" "$line" "$top"; then pass
+			else report_mismatch "$EN:$line: the output differs from what the tutorial shows"; fi
+			sh tests/distro-internet.sh down
+			continue ;;
+		esac
 		patch=$(printf '%s\n' "$marker" | sed -n 's/^<!-- exercise [^ ]* solved-by \([^ ]*\) -->.*/\1/p')
 		case $marker in "<!-- exercise "*) n_exercises=$((n_exercises + 1)) ;; esac
 		if [ -z "$patch" ]; then
