@@ -207,8 +207,8 @@ test-step%: all rootfs $(B)/tests/test_step%
 # apt-get update and install in it (step06, step07, step08) through kobako's
 # NAT and DNS, against a namespaced stand-in for the internet
 # (tests/distro-internet.sh). Needs the Debian mirror once (the image, its
-# indexes, one .deb: cached in build/images/); about 80 s the first time,
-# then 15 s; not part of `make check`.
+# indexes, one .deb: cached in build/images/); about 65 s the first time,
+# then 15-30 s; not part of `make check`.
 check-distro:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all rootfs

@@ -8,12 +8,12 @@
 # leaves the machine, and the bridge, the NAT table, the leases, /run/kobako
 # and ip_forward go with the check's own namespaces.
 #
-# `make check-distro`; needs root and the Debian mirror once: about 70 s the
+# `make check-distro`; needs root and the Debian mirror once: about 65 s the
 # first time (debootstrap, the mirror's indexes and one .deb, cached in
-# build/images/), then about 25 s.
+# build/images/), then 15-30 s.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 release=${DISTRO_RELEASE:-trixie}
 [ "$release" = "$(. /etc/os-release; echo "${VERSION_CODENAME:-}")" ] && release=bookworm
 export DISTRO_RELEASE=$release

@@ -3,8 +3,8 @@
 # namespaces, for apt-get in the Debian image of `make check-distro`: no
 # packet leaves the machine.
 #
-#   sh tests/distro-internet.sh mirror   build the mirror from the image
-#                                        (once, cached; fetches the .deb)
+#   sh tests/distro-internet.sh mirror   build the mirror for the image
+#                                        (once, cached; fetches 16 MB)
 #   sh tests/distro-internet.sh up       the internet, in this network
 #                                        namespace (never the machine's own)
 #   sh tests/distro-internet.sh down     and away again
@@ -35,7 +35,7 @@ release=${DISTRO_RELEASE:-trixie}
 tarball=build/images/debian-$release.tar
 mirror=build/images/debian-$release-mirror # its debian/ is http://deb.debian.org/debian
 archive=$mirror/debian
-PKG=${DISTRO_PKG:-hello}
+PKG=hello # the .deb in the mirror (check-distro.sh installs it)
 ROUTER=192.0.2.1 UPLINK=192.0.2.2 WWW=203.0.113.10 DNS=203.0.113.53
 NS=internet
 state=/run/distro-internet # the resolv.conf files; /run is our namespace's own
@@ -72,10 +72,10 @@ fetch() {
 # index. And forged/: the same InRelease with one signed line changed.
 make_mirror() {
 	[ -f "$tarball" ] || die "$tarball: no such image (make check-distro builds it)"
-	[ -f "$mirror/.done" ] && [ "$mirror/.done" -nt "$tarball" ] && return 0
+	[ -f "$mirror/.done" ] && [ -z "$(find "$tarball" -newer "$mirror/.done")" ] && return 0
 	echo "the mirror of the image's apt lists (once; cached in $mirror)"
 	rm -rf "$mirror" && mkdir -p "$archive/dists/$release" "$mirror/forged/dists/$release" || exit 1
-	lists=$(mktemp -d /tmp/kobako-lists.XXXXXX)
+	lists=$(mktemp -d /tmp/kobako-lists.XXXXXX) && trap 'rm -rf "$lists"' EXIT
 	tar -C "$lists" -xf "$tarball" ./var/lib/apt/lists || die "$tarball: no apt lists in it"
 	l=$lists/var/lib/apt/lists/deb.debian.org_debian_dists_${release}
 	cp -p "${l}_InRelease" "$archive/dists/$release/InRelease" || die "$tarball: no InRelease of $release"
@@ -85,7 +85,7 @@ make_mirror() {
 	done
 	file=$(field_of "$PKG" Filename < "${l}_main_binary-amd64_Packages")
 	sha=$(field_of "$PKG" SHA256 < "${l}_main_binary-amd64_Packages")
-	rm -rf "$lists"
+	rm -rf "$lists" && trap - EXIT
 	[ -n "$file" ] && [ -n "$sha" ] || die "$PKG: not in the $release index"
 	mkdir -p "$archive/$(dirname "$file")"
 	curl -fsS -o "$archive/$file" "http://deb.debian.org/debian/$file" || die "$file: fetch failed"
