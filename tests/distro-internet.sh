@@ -112,6 +112,11 @@ up() {
 	check_own_ns up
 	[ -f "$mirror/.done" ] || die "$mirror: no mirror ($0 mirror makes it)"
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX: missing (make rootfs)"
+	# trixie's InRelease has no Valid-Until; testing's and security's have
+	# one, a week on: past it apt would refuse the image's own index.
+	until=$(sed -n 's/^Valid-Until: //p' "$archive/dists/$release/InRelease")
+	[ -z "$until" ] || [ "$(date -d "$until" +%s)" -gt "$(date +%s)" ] ||
+		die "up: the image's index was valid until $until; rm $tarball and run make check-distro"
 	mkdir -p $state || exit 1 # (down undoes only what up made: it looks for this)
 	ip link set lo up && ip netns add $NS &&
 		ip link add uplink0 type veth peer name eth0 netns $NS &&
