@@ -53,8 +53,8 @@ apt_clean() {
 apt_run() {
 	n=$1 step=$2 && shift 2
 	opts= && while [ "$1" != -- ]; do opts="$opts $1" && shift; done && shift
-	$step run $opts -e DEBIAN_FRONTEND=noninteractive debian sh -c "$1" > "$work/$n" 2>&1 && return 0
-	set -- $? && { grep -m1 -E '^(W|E):' "$work/$n" || tail -1 "$work/$n"; } && return "$1"
+	$step run $opts -e DEBIAN_FRONTEND=noninteractive debian sh -c "$1" > "$work/$n" 2>&1 ||
+		{ rc=$? && { grep -m1 -E '^(W|E):' "$work/$n" || tail -1 "$work/$n"; } && return $rc; }
 }
 
 store=$(mktemp -d /tmp/kobako-distro.XXXXXX) work=$(mktemp -d /tmp/kobako-distro-out.XXXXXX)
