@@ -432,16 +432,16 @@ out:
 
 /* The cache of one filter: its directory, and its name there. */
 struct cache {
-	int dir; /* -1: no cache (none asked for, or not one we can trust) */
-	const char *path;
+	const char *path; /* NULL: no cache (none asked for, or not one we can trust) */
+	int dir; /* path, once opened; -1 before */
 	char key[KEY_HEX_LEN + 1]; /* SHA-256 of all the program is made from */
 	char name[KEY_HEX_LEN + sizeof(CACHE_SUFFIX)];
 };
 
+/* s with its NUL, so that "ab", "c" and "a", "bc" differ. */
 static void hash_string(struct sha256_ctx *sha, const char *s)
 {
-	sha256_update(sha, strlen(s) + 1,
-		      (const uint8_t *)s); /* with its NUL: "ab","c" != "a","bc" */
+	sha256_update(sha, strlen(s) + 1, (const uint8_t *)s);
 }
 
 /* kobako's own profile as this binary has it: the table itself, so a filter
@@ -492,43 +492,52 @@ static int cache_key(struct cache *c, const char *text, size_t len, const struct
 	return 0;
 }
 
-/* Open (make) the cache directory path for the filter of text (NULL: ours)
- * and caps. Whoever can write in it can switch the filter off, by putting an
- * "allow everything" program under the right name: so it must be ours and
- * writable by nobody else, or it is not used (c->dir -1, said why). */
-static void cache_open(struct cache *c, const char *path, const char *text, size_t len,
-		       const struct caps *caps)
-{
-	struct stat st;
-
-	*c = (struct cache){.dir = -1, .path = path};
-	if (!path || cache_key(c, text, len, caps) < 0)
-		return;
-	if (mkdir(path, CACHE_DIR_MODE) < 0 && errno != EEXIST) {
-		fail("seccomp cache %s", path);
-		return;
-	}
-	/* O_NOFOLLOW: not a symbolic link to somewhere else; every file
-	 * below is then opened relative to this descriptor (openat(2)). */
-	if ((c->dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    fstat(c->dir, &st) < 0) {
-		fail("seccomp cache %s", path);
-	} else if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		failx("seccomp cache %s: not ours (uid %d) or writable by others: not used", path,
-		      (int)geteuid());
-	} else {
-		return;
-	}
-	if (c->dir >= 0)
-		close(c->dir);
-	c->dir = -1;
-}
-
 static void cache_close(struct cache *c)
 {
 	if (c->dir >= 0)
 		close(c->dir);
 	c->dir = -1;
+}
+
+/* The cache for the filter of text (NULL: ours) and caps, in directory
+ * path (NULL: none), not opened yet. */
+static void cache_init(struct cache *c, const char *path, const char *text, size_t len,
+		       const struct caps *caps)
+{
+	*c = (struct cache){.path = path, .dir = -1};
+	if (path && cache_key(c, text, len, caps) < 0)
+		c->path = NULL;
+}
+
+/* Open c->path (made first if make). Whoever can write in it can switch the
+ * filter off, by putting an "allow everything" program under the right
+ * name: so it must be ours and writable by nobody else, or it is not used
+ * (said once). 0, or -1 (missing and not made: quietly). */
+static int cache_open(struct cache *c, bool make)
+{
+	struct stat st;
+
+	if (make && mkdir(c->path, CACHE_DIR_MODE) < 0 && errno != EEXIST) {
+		fail("seccomp cache %s", c->path);
+		c->path = NULL;
+		return -1;
+	}
+	/* O_NOFOLLOW: not a symbolic link to somewhere else; every file
+	 * below is then opened relative to this descriptor (openat(2)). */
+	if ((c->dir = open(c->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT && !make)
+			return -1; /* nothing compiled yet */
+		fail("seccomp cache %s", c->path);
+	} else if (fstat(c->dir, &st) < 0 || st.st_uid != geteuid() ||
+		   (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		failx("seccomp cache %s: not ours (uid %d) or writable by others: not used",
+		      c->path, (int)geteuid());
+	} else {
+		return 0;
+	}
+	cache_close(c);
+	c->path = NULL; /* said once: not tried again */
+	return -1;
 }
 
 /* `bytes` of BPF instructions at the start of fd, into f: 0, or -1 if that
@@ -565,17 +574,20 @@ static void program_digest(const struct cache *c, const struct syscall_filter *f
 
 /* The program compiled before, into f: 0, or -1 if there is none, or if the
  * file fails a check (then it is compiled and written again). */
-static int cache_read(const struct cache *c, struct syscall_filter *f)
+static int cache_read(struct cache *c, struct syscall_filter *f)
 {
 	uint8_t stored[SHA256_DIGEST_SIZE], digest[SHA256_DIGEST_SIZE];
-	struct stat st;
+	struct stat st = {0};
 	int fd, ok = -1;
 
-	if (c->dir < 0 || (fd = openat(c->dir, c->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if (!c->path || (c->dir < 0 && cache_open(c, false) < 0))
+		return -1;
+	if ((fd = openat(c->dir, c->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return -1; /* not compiled yet */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    read_program(fd, st.st_size - SHA256_DIGEST_SIZE, f) == 0 &&
-	    pread(fd, stored, sizeof(stored), st.st_size - sizeof(stored)) == sizeof(stored)) {
+	    pread(fd, stored, sizeof(stored), st.st_size - sizeof(stored)) ==
+		(ssize_t)sizeof(stored)) {
 		program_digest(c, f, digest);
 		ok = memcmp(stored, digest, sizeof(digest)) == 0 ? 0 : -1;
 	}
@@ -591,14 +603,14 @@ static int cache_read(const struct cache *c, struct syscall_filter *f)
 /* Keep f's program under the cache's name: written under a temporary name,
  * then renamed, so a reader finds the whole file or none (rename(2)). A
  * failure is said, and costs only the compile next time. */
-static void cache_write(const struct cache *c, const struct syscall_filter *f)
+static void cache_write(struct cache *c, const struct syscall_filter *f)
 {
 	size_t bytes = f->prog.len * sizeof(struct sock_filter);
 	uint8_t digest[SHA256_DIGEST_SIZE];
 	char tmp[sizeof(c->name) + 16];
 	int fd, ok;
 
-	if (c->dir < 0)
+	if (!c->path || (c->dir < 0 && cache_open(c, true) < 0))
 		return;
 	program_digest(c, f, digest);
 	snprintf(tmp, sizeof(tmp), ".%d.%s", (int)getpid(), c->name);
@@ -606,7 +618,7 @@ static void cache_write(const struct cache *c, const struct syscall_filter *f)
 	fd = openat(c->dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    CACHE_FILE_MODE);
 	ok = fd >= 0 && write(fd, f->prog.filter, bytes) == (ssize_t)bytes &&
-	     write(fd, digest, sizeof(digest)) == sizeof(digest);
+	     write(fd, digest, sizeof(digest)) == (ssize_t)sizeof(digest);
 	if (fd >= 0 && close(fd) < 0)
 		ok = 0;
 	if (!ok || renameat(c->dir, tmp, c->dir, c->name) < 0) {
@@ -665,7 +677,7 @@ int seccomp_filter_prepare(struct syscall_filter *f, const struct options *opt,
 		return 0; /* as Docker: --privileged runs without a filter */
 	if (opt->seccomp && !(text = read_profile(opt->seccomp, &len)))
 		return -1;
-	cache_open(&cache, cache_dir, text, len, caps);
+	cache_init(&cache, cache_dir, text, len, caps);
 	if (cache_read(&cache, f) == 0) {
 		rc = 0; /* compiled by an earlier start */
 	} else if ((ctx = build(opt->seccomp, text, caps))) {

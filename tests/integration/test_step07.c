@@ -477,6 +477,8 @@ START_TEST(bad_values_exit_125)
 	char profile[160], containers[PATH_MAX + 16];
 	char *before = mount_snapshot();
 
+	run(&r6, "rm -rf " CACHE); /* nothing is compiled, so nothing is cached */
+
 	run7("--cap-add NOPE", "true");
 	assert_failed_cleanly(&r7, "--cap-add NOPE: unknown capability");
 	snprintf(profile, sizeof(profile), "%s/broken.json", work);
@@ -497,6 +499,7 @@ START_TEST(bad_values_exit_125)
 			      "--privileged: not in this step (it comes with step07_security)");
 	char *after = mount_snapshot();
 	ck_assert_str_eq(before, after);
+	ck_assert_int_ne(access(CACHE, F_OK), 0);
 	snprintf(containers, sizeof(containers), "ls -A %s/containers", store);
 	run(&r6, "%s", containers);
 	assert_out(r6, "");
