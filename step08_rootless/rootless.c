@@ -11,6 +11,8 @@
  *             older kernels refuse overlay in a user namespace: EPERM)
  *   run dir   $XDG_RUNTIME_DIR/kobako (Podman's convention), a tmpfs of the
  *             supervisor's own mount namespace, seen as /run/kobako
+ *   filters   $XDG_RUNTIME_DIR/kobako-seccomp: seccomp.c's compiled filters,
+ *             kept from one run to the next (the run dir is empty at each)
  *   network   no bridge, veth or nftables (they need root on the host): a
  *             namespace of its own with pasta(1), a user-mode network
  *             program that relays the container's packets through ordinary
