@@ -18,6 +18,8 @@
  * makes is only an array of BPF instructions, so the first start keeps it in
  * a cache directory (SECCOMP_CACHE_DIR for root), named by a hash of all it
  * was made from, and later starts hand that array to seccomp(2) as it is.
+ * Whoever can write there can switch the filter off: the directory must be
+ * ours alone, or it is not used (cache_open).
  *
  * Docker's default profile is an allowlist of about 370 calls, every other
  * call refused; ours is the opposite, a denylist: every call allowed except
