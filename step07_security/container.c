@@ -109,7 +109,8 @@ static int run_container(int argc, char **argv)
 		goto out;
 	state_reclaim(take_back); /* what killed supervisors left */
 	if (caps_prepare(&c.caps, &c.opt) < 0 || /* --cap-add, --cap-drop */
-	    seccomp_filter_prepare(&c.filter, &c.opt, &c.caps) < 0) /* the profile */
+	    seccomp_filter_prepare(&c.filter, &c.opt, &c.caps, SECCOMP_CACHE_DIR) <
+		0) /* the profile */
 		goto out;
 	if (sync_open(&c.sync) < 0)
 		die("pipe");

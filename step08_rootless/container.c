@@ -118,7 +118,8 @@ static int run_container(int argc, char **argv, const struct rootless *rootless)
 	    userns_prepare(&c.userns, &c.opt) < 0) /* --userns remap: the maps */
 		goto out;
 	if (caps_prepare(&c.caps, &c.opt) < 0 || /* --cap-add, --cap-drop */
-	    seccomp_filter_prepare(&c.filter, &c.opt, &c.caps) < 0) /* the profile */
+	    seccomp_filter_prepare(&c.filter, &c.opt, &c.caps,
+				   rootless_seccomp_cache(&c.rootless)) < 0) /* the profile */
 		goto out;
 	if (sync_open(&c.sync) < 0)
 		die("pipe");

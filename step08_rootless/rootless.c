@@ -11,6 +11,8 @@
  *             older kernels refuse overlay in a user namespace: EPERM)
  *   run dir   $XDG_RUNTIME_DIR/kobako (Podman's convention), a tmpfs of the
  *             supervisor's own mount namespace, seen as /run/kobako
+ *   filters   $XDG_RUNTIME_DIR/kobako-seccomp: seccomp.c's compiled filters,
+ *             kept from one run to the next (the run dir is empty at each)
  *   network   no bridge, veth or nftables (they need root on the host): a
  *             namespace of its own with pasta(1), a user-mode network
  *             program that relays the container's packets through ordinary
@@ -46,11 +48,13 @@
 #include "common/file.h"
 #include "common/path.h"
 #include "dns.h"
+#include "seccomp.h"
 
 #define MAX_USERNS_FILE "/proc/sys/user/max_user_namespaces"
 #define APPARMOR_FILE "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
 #define DEBIAN_USERNS_FILE "/proc/sys/kernel/unprivileged_userns_clone" /* older Debian kernels */
 #define DIR_MODE 0700 /* the user's kobako directories: theirs alone */
+#define SECCOMP_CACHE ROOTLESS_DIR "-seccomp" /* below $XDG_RUNTIME_DIR, seccomp.c makes it */
 #define RUN_TMPFS_OPTIONS "mode=755,size=1m" /* our run dir (and /run, when needed) */
 #define TUN_DEVICE "/dev/net/tun"
 #define PASTA_ARGS_MAX (8 + 2 * MAX_PORTS + 2)
@@ -105,6 +109,8 @@ static int make_user_dirs(struct rootless *rl)
 	if (path_join(rl->run, sizeof(rl->run), run, ROOTLESS_DIR) < 0 ||
 	    mkdir_p(rl->run, DIR_MODE) < 0)
 		return fail("run dir %s/" ROOTLESS_DIR, run);
+	if (path_join(rl->seccomp_cache, sizeof(rl->seccomp_cache), run, SECCOMP_CACHE) < 0)
+		return failx("run dir %s: too long", run);
 	return 0;
 }
 
@@ -219,6 +225,11 @@ int rootless_adjust(struct rootless *rl, struct options *opt)
 bool rootless_has_cgroups(const struct rootless *rl)
 {
 	return !rl->on;
+}
+
+const char *rootless_seccomp_cache(const struct rootless *rl)
+{
+	return rl->on ? rl->seccomp_cache : SECCOMP_CACHE_DIR;
 }
 
 /* "-t 127.0.0.1/8080:80": pasta's spelling of one -p. */

@@ -19,6 +19,7 @@ struct rootless {
 	struct userns userns; /* the supervisor's own namespace: caller = root */
 	char store[PATH_MAX]; /* $XDG_DATA_HOME/kobako */
 	char run[PATH_MAX]; /* $XDG_RUNTIME_DIR/kobako, seen as /run/kobako */
+	char seccomp_cache[PATH_MAX]; /* $XDG_RUNTIME_DIR/kobako-seccomp: compiled filters */
 	bool pasta; /* --net bridge becomes pasta's user-mode network */
 	struct port ports[MAX_PORTS]; /* -p, forwarded by pasta */
 	size_t n_ports;
@@ -39,6 +40,11 @@ int rootless_adjust(struct rootless *rl, struct options *opt);
 
 /* Does the container get cgroups? (not rootless: always) */
 bool rootless_has_cgroups(const struct rootless *rl);
+
+/* Where compiled seccomp filters are kept: root's SECCOMP_CACHE_DIR, or
+ * the user's own (beside the run dir: that one is a tmpfs of our
+ * namespace, empty at every start). */
+const char *rootless_seccomp_cache(const struct rootless *rl);
 
 /* Parent, after net_prepare, before clone: with pasta, the container's
  * resolv.conf (the host's nameservers) joins net's files. 0 or -1. */

@@ -13,6 +13,14 @@
  * knows every architecture's numbers), either from kobako's own profile
  * below or from a Docker/Podman JSON profile (--security-opt seccomp=FILE).
  *
+ * Compiling is the slow part: Docker's profile (about 370 calls, each for
+ * x86_64, x86 and x32) takes libseccomp some 15 ms, at every start. What it
+ * makes is only an array of BPF instructions, so the first start keeps it in
+ * a cache directory (SECCOMP_CACHE_DIR for root), named by a hash of all it
+ * was made from, and later starts hand that array to seccomp(2) as it is.
+ * Whoever can write there can switch the filter off: the directory must be
+ * ours alone, or it is not used (cache_open).
+ *
  * Docker's default profile is an allowlist of about 370 calls, every other
  * call refused; ours is the opposite, a denylist: every call allowed except
  * the groups below, each with its reason, so the whole policy reads in one
@@ -20,7 +28,7 @@
  * until someone lists it, and refused by Docker's. As Docker does, a group
  * guarded by a capability is allowed again when --cap-add gives it back.
  *
- * man: seccomp(2), seccomp_rule_add(3), seccomp_init(3)
+ * man: seccomp(2), seccomp_rule_add(3), seccomp_init(3), seccomp_export_bpf(3)
  * kernel: Documentation/userspace-api/seccomp_filter.rst
  * Docker: https://docs.docker.com/engine/security/seccomp/ (profiles/seccomp/default.json)
  */
@@ -28,18 +36,30 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/seccomp.h>
+#include <nettle/sha2.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "common/die.h"
 
 #define MAX_NAMES 16 /* system calls in one group */
 #define MAX_PROFILE_BYTES (1 << 20) /* Docker's default.json is 20 KiB */
 #define MAX_ARGS 6 /* a system call has at most six arguments */
+#define CACHE_DIR_MODE 0700 /* the cache: ours alone (cache_open says why) */
+#define CACHE_FILE_MODE 0600
+#define CACHE_SUFFIX ".bpf" /* <key>.bpf: the program, then its SHA-256 */
+#define KEY_HEX_LEN (2 * SHA256_DIGEST_SIZE)
 
 /* One group of refused calls: why, the answer, and the capability that lets
  * them through (Docker's "excludes": {"caps": [...]}), or NULL. */
@@ -341,23 +361,30 @@ static int add_arches(scmp_filter_ctx ctx, const char *file, json_object *profil
 	return 0;
 }
 
-/* Read and parse FILE: the JSON object, or NULL with a message. */
-static json_object *read_profile(const char *file)
+/* The bytes of FILE, NUL-terminated, in a buffer of ours (*len of them);
+ * NULL with a message. */
+static const char *read_profile(const char *file, size_t *len)
 {
 	static char text[MAX_PROFILE_BYTES];
-	enum json_tokener_error error;
-	json_object *profile;
 	FILE *f = fopen(file, "re");
-	size_t len;
 
 	if (!f)
 		return fail("seccomp profile %s", file), NULL;
-	len = fread(text, 1, sizeof(text) - 1, f);
+	*len = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
-	text[len] = '\0';
-	if (len == sizeof(text) - 1)
+	text[*len] = '\0';
+	if (*len == sizeof(text) - 1)
 		return failx("seccomp profile %s: larger than %d bytes", file, MAX_PROFILE_BYTES),
 		       NULL;
+	return text;
+}
+
+/* Parse the profile's text: the JSON object, or NULL with a message. */
+static json_object *parse_profile(const char *file, const char *text)
+{
+	enum json_tokener_error error;
+	json_object *profile;
+
 	if (!(profile = json_tokener_parse_verbose(text, &error)))
 		return failx("seccomp profile %s: bad JSON: %s", file,
 			     json_tokener_error_desc(error)),
@@ -368,11 +395,12 @@ static json_object *read_profile(const char *file)
 	return profile;
 }
 
-/* The filter of a Docker/Podman profile: its default action, architectures
- * and rules. A new filter context into *ctx, or NULL with a message. */
-static scmp_filter_ctx build_from_file(const char *file, const struct caps *caps)
+/* The filter of a Docker/Podman profile (text, read from file): its default
+ * action, architectures and rules. A new filter context, or NULL with a
+ * message. */
+static scmp_filter_ctx build_from_file(const char *file, const char *text, const struct caps *caps)
 {
-	json_object *profile = read_profile(file), *rules;
+	json_object *profile = parse_profile(file, text), *rules;
 	scmp_filter_ctx ctx = NULL;
 	uint32_t fallback;
 	int ok = -1;
@@ -402,43 +430,281 @@ out:
 	return ok < 0 ? NULL : ctx;
 }
 
+/*** the compiled program, cached (seccomp_export_bpf(3), seccomp(2)) ***/
+
+/* The cache of one filter: its directory, and its name there. */
+struct cache {
+	const char *path; /* NULL: no cache (none asked for, or not one we can trust) */
+	int dir; /* path, once opened; -1 before */
+	char key[KEY_HEX_LEN + 1]; /* SHA-256 of all the program is made from */
+	char name[KEY_HEX_LEN + sizeof(CACHE_SUFFIX)];
+};
+
+/* s with its NUL, so that "ab", "c" and "a", "bc" differ. */
+static void hash_string(struct sha256_ctx *sha, const char *s)
+{
+	sha256_update(sha, strlen(s) + 1, (const uint8_t *)s);
+}
+
+/* kobako's own profile as this binary has it: the table itself, so a filter
+ * compiled before the table was edited is never taken for the new one. */
+static void hash_default_profile(struct sha256_ctx *sha)
+{
+	for (size_t g = 0; g < sizeof(DEFAULT_PROFILE) / sizeof(DEFAULT_PROFILE[0]); g++) {
+		const struct refused *r = &DEFAULT_PROFILE[g];
+		sha256_update(sha, sizeof(r->errno_ret), (const uint8_t *)&r->errno_ret);
+		hash_string(sha, r->unless_cap ? r->unless_cap : "");
+		for (size_t i = 0; i < MAX_NAMES && r->names[i]; i++)
+			hash_string(sha, r->names[i]);
+		hash_string(sha, ""); /* end of the group */
+	}
+	sha256_update(sha, sizeof(NAMESPACE_FLAGS), (const uint8_t *)NAMESPACE_FLAGS);
+}
+
+/* c->key: SHA-256 of everything libseccomp's output depends on. Two starts
+ * that would compile different programs must never share a name. */
+static int cache_key(struct cache *c, const char *text, size_t len, const struct caps *caps)
+{
+	const struct scmp_version *v = seccomp_version();
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	struct sha256_ctx sha;
+	struct stat exe;
+
+	if (stat("/proc/self/exe", &exe) < 0)
+		return fail("seccomp cache: stat /proc/self/exe");
+	const uint64_t facts[] = {
+	    caps->keep, /* rules that a capability lets through ("excludes": caps) */
+	    seccomp_arch_native(), /* the architectures compiled for */
+	    v->major, v->minor, v->micro, /* the compiler */
+	    seccomp_api_get(), /* the kernel's seccomp features libseccomp found */
+	    /* this program: a rebuilt one may read profiles differently */
+	    exe.st_ino, exe.st_size, exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec};
+
+	sha256_init(&sha);
+	if (text)
+		sha256_update(&sha, len, (const uint8_t *)text); /* the profile file's bytes */
+	else
+		hash_default_profile(&sha);
+	sha256_update(&sha, sizeof(facts), (const uint8_t *)facts);
+	hash_string(&sha, go_arch()); /* the profile's "arches" conditions */
+	sha256_digest(&sha, sizeof(digest), digest);
+	for (size_t i = 0; i < sizeof(digest); i++)
+		snprintf(c->key + 2 * i, 3, "%02x", digest[i]);
+	snprintf(c->name, sizeof(c->name), "%s" CACHE_SUFFIX, c->key);
+	return 0;
+}
+
+static void cache_close(struct cache *c)
+{
+	if (c->dir >= 0)
+		close(c->dir);
+	c->dir = -1;
+}
+
+/* The cache for the filter of text (NULL: ours) and caps, in directory
+ * path (NULL: none), not opened yet. */
+static void cache_init(struct cache *c, const char *path, const char *text, size_t len,
+		       const struct caps *caps)
+{
+	*c = (struct cache){.path = path, .dir = -1};
+	if (path && cache_key(c, text, len, caps) < 0)
+		c->path = NULL;
+}
+
+/* Open c->path (made first if make). Whoever can write in it can switch the
+ * filter off, by putting an "allow everything" program under the right
+ * name: so it must be ours and writable by nobody else, or it is not used
+ * (said once). 0, or -1 (missing and not made: quietly). */
+static int cache_open(struct cache *c, bool make)
+{
+	struct stat st;
+
+	if (make && mkdir(c->path, CACHE_DIR_MODE) < 0 && errno != EEXIST) {
+		fail("seccomp cache %s", c->path);
+		c->path = NULL;
+		return -1;
+	}
+	/* O_NOFOLLOW: not a symbolic link to somewhere else; every file
+	 * below is then opened relative to this descriptor (openat(2)). */
+	if ((c->dir = open(c->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT && !make)
+			return -1; /* nothing compiled yet */
+		fail("seccomp cache %s", c->path);
+	} else if (fstat(c->dir, &st) < 0 || st.st_uid != geteuid() ||
+		   (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		failx("seccomp cache %s: not ours (uid %d) or writable by others: not used",
+		      c->path, (int)geteuid());
+	} else {
+		return 0;
+	}
+	cache_close(c);
+	c->path = NULL; /* said once: not tried again */
+	return -1;
+}
+
+/* `bytes` of BPF instructions at the start of fd, into f: 0, or -1 if that
+ * is not a program seccomp(2) would take (sizes: linux/filter.h). */
+static int read_program(int fd, off_t bytes, struct syscall_filter *f)
+{
+	size_t insn = sizeof(struct sock_filter);
+
+	if (bytes <= 0 || bytes % insn != 0 || bytes / insn > BPF_MAXINSNS)
+		return -1;
+	if (!(f->prog.filter = malloc(bytes)))
+		return fail("seccomp: %lld bytes", (long long)bytes);
+	f->prog.len = bytes / insn;
+	if (pread(fd, f->prog.filter, bytes, 0) != bytes) {
+		seccomp_filter_free(f);
+		return -1;
+	}
+	return 0;
+}
+
+/* What a cache file ends with: SHA-256 of its name's key and the program,
+ * so a file cut short, damaged, or under another key's name is seen. */
+static void program_digest(const struct cache *c, const struct syscall_filter *f,
+			   uint8_t digest[SHA256_DIGEST_SIZE])
+{
+	struct sha256_ctx sha;
+
+	sha256_init(&sha);
+	sha256_update(&sha, strlen(c->key), (const uint8_t *)c->key);
+	sha256_update(&sha, f->prog.len * sizeof(struct sock_filter),
+		      (const uint8_t *)f->prog.filter);
+	sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
+}
+
+/* The program compiled before, into f: 0, or -1 if there is none, or if the
+ * file fails a check (then it is compiled and written again). */
+static int cache_read(struct cache *c, struct syscall_filter *f)
+{
+	uint8_t stored[SHA256_DIGEST_SIZE], digest[SHA256_DIGEST_SIZE];
+	struct stat st = {0};
+	int fd, ok = -1;
+
+	if (!c->path || (c->dir < 0 && cache_open(c, false) < 0))
+		return -1;
+	if ((fd = openat(c->dir, c->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1; /* not compiled yet */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    read_program(fd, st.st_size - SHA256_DIGEST_SIZE, f) == 0 &&
+	    pread(fd, stored, sizeof(stored), st.st_size - sizeof(stored)) ==
+		(ssize_t)sizeof(stored)) {
+		program_digest(c, f, digest);
+		ok = memcmp(stored, digest, sizeof(digest)) == 0 ? 0 : -1;
+	}
+	close(fd);
+	if (ok < 0) {
+		failx("seccomp cache %s/%s: damaged (%lld bytes), compiled again", c->path, c->name,
+		      (long long)st.st_size);
+		seccomp_filter_free(f);
+	}
+	return ok;
+}
+
+/* Keep f's program under the cache's name: written under a temporary name,
+ * then renamed, so a reader finds the whole file or none (rename(2)). A
+ * failure is said, and costs only the compile next time. */
+static void cache_write(struct cache *c, const struct syscall_filter *f)
+{
+	size_t bytes = f->prog.len * sizeof(struct sock_filter);
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	char tmp[sizeof(c->name) + 16];
+	int fd, ok;
+
+	if (!c->path || (c->dir < 0 && cache_open(c, true) < 0))
+		return;
+	program_digest(c, f, digest);
+	snprintf(tmp, sizeof(tmp), ".%d.%s", (int)getpid(), c->name);
+	unlinkat(c->dir, tmp, 0); /* a dead namesake's */
+	fd = openat(c->dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    CACHE_FILE_MODE);
+	ok = fd >= 0 && write(fd, f->prog.filter, bytes) == (ssize_t)bytes &&
+	     write(fd, digest, sizeof(digest)) == (ssize_t)sizeof(digest);
+	if (fd >= 0 && close(fd) < 0)
+		ok = 0;
+	if (!ok || renameat(c->dir, tmp, c->dir, c->name) < 0) {
+		fail("seccomp cache %s/%s: not kept", c->path, c->name);
+		unlinkat(c->dir, tmp, 0);
+	}
+}
+
 /*** the filter's life: built by the parent, loaded by the child ***/
 
-int seccomp_filter_prepare(struct syscall_filter *f, const struct options *opt,
-			   const struct caps *caps)
+/* libseccomp's filter for kobako's profile, or the JSON one in text. */
+static scmp_filter_ctx build(const char *file, const char *text, const struct caps *caps)
 {
+	scmp_filter_ctx ctx;
+
+	if (file)
+		return build_from_file(file, text, caps);
+	if (!(ctx = seccomp_init(SCMP_ACT_ALLOW)))
+		return failx("seccomp: seccomp_init failed"), NULL;
+	if (build_default(ctx, caps) == 0)
+		return ctx;
+	seccomp_release(ctx);
+	return NULL;
+}
+
+/* Compile ctx to BPF, into f. seccomp_export_bpf(3) writes to a file
+ * descriptor: a memfd, memory with a file's interface (memfd_create(2)). */
+static int compile(scmp_filter_ctx ctx, struct syscall_filter *f)
+{
+	int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC), rc;
+	struct stat st;
+
+	if (fd < 0)
+		return fail("seccomp: memfd_create");
+	if ((rc = seccomp_export_bpf(ctx, fd)) < 0) {
+		errno = -rc;
+		rc = fail("seccomp: compile the filter");
+	} else if (fstat(fd, &st) < 0 || (rc = read_program(fd, st.st_size, f)) < 0) {
+		rc = failx("seccomp: libseccomp's program cannot be read back");
+	}
+	close(fd);
+	return rc;
+}
+
+int seccomp_filter_prepare(struct syscall_filter *f, const struct options *opt,
+			   const struct caps *caps, const char *cache_dir)
+{
+	const char *text = NULL; /* the JSON profile; NULL: ours */
+	struct cache cache;
+	scmp_filter_ctx ctx;
+	size_t len = 0;
+	int rc = -1;
+
 	*f = (struct syscall_filter){0};
 	if (opt->privileged || (opt->seccomp && strcmp(opt->seccomp, "unconfined") == 0))
 		return 0; /* as Docker: --privileged runs without a filter */
-	if (opt->seccomp)
-		return (f->ctx = build_from_file(opt->seccomp, caps)) ? 0 : -1;
-	if (!(f->ctx = seccomp_init(SCMP_ACT_ALLOW)))
-		return failx("seccomp: seccomp_init failed");
-	if (build_default(f->ctx, caps) == 0)
-		return 0;
-	seccomp_filter_free(f);
-	return -1;
+	if (opt->seccomp && !(text = read_profile(opt->seccomp, &len)))
+		return -1;
+	cache_init(&cache, cache_dir, text, len, caps);
+	if (cache_read(&cache, f) == 0) {
+		rc = 0; /* compiled by an earlier start */
+	} else if ((ctx = build(opt->seccomp, text, caps))) {
+		if ((rc = compile(ctx, f)) == 0)
+			cache_write(&cache, f);
+		seccomp_release(ctx);
+	}
+	cache_close(&cache);
+	return rc;
 }
 
 void seccomp_filter_load(const struct syscall_filter *f)
 {
-	int rc;
-
-	if (!f->ctx)
+	if (!f->prog.filter)
 		return;
-	/* libseccomp would set no_new_privs first (a process without
-	 * CAP_SYS_ADMIN must); we still have it, and no_new_privs is only set
-	 * when asked (--security-opt no-new-privileges), as in Docker. */
-	if ((rc = seccomp_attr_set(f->ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
-	    (rc = seccomp_load(f->ctx)) < 0) {
-		errno = -rc;
-		die_child("load the seccomp filter");
-	}
+	/* Loading a filter needs no_new_privs or CAP_SYS_ADMIN: we still have
+	 * the capability, and set no_new_privs only when asked
+	 * (--security-opt no-new-privileges), as Docker does. glibc has no
+	 * seccomp() wrapper: syscall(2). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f->prog) < 0)
+		die_child("seccomp(SECCOMP_SET_MODE_FILTER)");
 }
 
 void seccomp_filter_free(struct syscall_filter *f)
 {
-	if (f->ctx)
-		seccomp_release(f->ctx);
-	f->ctx = NULL;
+	free(f->prog.filter);
+	f->prog = (struct sock_fprog){0};
 }

@@ -466,9 +466,9 @@ if ip -o link show | grep -q '^[0-9]*: kb'; then
 	ip -o link show | grep '^[0-9]*: kb'
 else pass; fi
 # No lease (the lease files are empty) and no /run/kobako/<id> directory (the
-# lock files stay, as they do on a host).
+# lock files and step07's compiled seccomp filters stay, as they do on a host).
 left=$(find /run/kobako -mindepth 1 ! -path /run/kobako/net ! -path '/run/kobako/net/*.lock' \
-	! -path /run/kobako/reclaim.lock \
+	! -path /run/kobako/reclaim.lock ! -path /run/kobako/seccomp ! -path '/run/kobako/seccomp/*.bpf' \
 	! \( -path '/run/kobako/net/*.leases' -empty \) 2>/dev/null)
 if [ -z "$left" ]; then pass; else failure "left behind in /run/kobako: $left"; fi
 left=$(find "$KOBAKO_ROOT/containers" -mindepth 1 -maxdepth 1 2>/dev/null)

@@ -9,8 +9,12 @@
 #include <bsd/string.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
 #include <linux/loop.h>
+#include <linux/seccomp.h>
+#include <sha2.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -26,6 +30,8 @@
 #define DEFAULT_CAPS "00000000a80425fb" /* Docker's 14, as /proc/PID/status shows them */
 #define PROFILE "/usr/share/containers/seccomp.json" /* Debian's containers-common */
 #define MARKER "kobako-canary-7f3a" /* in host files the attacks try to reach */
+#define CACHE "/run/kobako/seccomp" /* the harness's own /run (tests/harness.c) */
+#define ATTACKS "probe unshare net; probe clone user; probe clone3" /* refused by either filter */
 
 static struct run r6, r7;
 
@@ -307,12 +313,171 @@ START_TEST(docker_json_profile)
 }
 END_TEST
 
+/*** the compiled filters, cached in CACHE ***/
+
+/* The cache's *.bpf files: how many, and the first one's path in first. */
+static int cache_files(char *first, size_t size)
+{
+	glob_t g;
+	int n = glob(CACHE "/*.bpf", 0, NULL, &g) == 0 ? (int)g.gl_pathc : 0;
+
+	if (n > 0 && first)
+		strlcpy(first, g.gl_pathv[0], size);
+	if (n > 0)
+		globfree(&g);
+	return n;
+}
+
+/* An empty cache, as on a fresh boot. */
+static void clear_cache(void)
+{
+	run(&r6, "rm -rf " CACHE);
+	ck_assert_int_eq(cache_files(NULL, 0), 0);
+}
+
+/* The refusals of kobako's own filter, in r7. */
+static void assert_refused(void)
+{
+	assert_out(r7, "unshare: EPERM (Operation not permitted)\n"
+		       "clone: EPERM (Operation not permitted)\n"
+		       "clone3: ENOSYS (Function not implemented)\n");
+}
+
+/* The first start compiles and keeps the program (root's, 0600 in a 0700
+ * directory); the second loads that same file, and refuses the same. */
+START_TEST(seccomp_cache_kept_and_used)
+{
+	char file[PATH_MAX];
+	struct stat dir, first, second;
+
+	clear_cache();
+	run7("", ATTACKS);
+	assert_refused();
+	ck_assert_int_eq(cache_files(file, sizeof(file)), 1);
+	ck_assert_int_eq(stat(CACHE, &dir), 0);
+	ck_assert_int_eq(stat(file, &first), 0);
+	ck_assert_uint_eq(dir.st_uid, 0);
+	ck_assert_uint_eq(dir.st_mode & 07777, 0700);
+	ck_assert_uint_eq(first.st_uid, 0);
+	ck_assert_uint_eq(first.st_mode & 07777, 0600);
+	ck_assert_uint_eq((first.st_size - SHA256_DIGEST_LENGTH) % sizeof(struct sock_filter), 0);
+	run7("", ATTACKS);
+	assert_refused();
+	ck_assert_int_eq(stat(file, &second), 0);
+	ck_assert_uint_eq(second.st_ino, first.st_ino); /* read, not written again */
+	ck_assert_int_eq(cache_files(NULL, 0), 1);
+}
+END_TEST
+
+/* Whoever can write the cache can switch the filter off: a program that
+ * allows everything, under the right name, with the right digest, is
+ * loaded as it is. (So the cache is used; and so it must be root's.) */
+START_TEST(seccomp_cache_is_what_is_loaded)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	char file[PATH_MAX], key[65];
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	SHA2_CTX sha;
+	FILE *f;
+
+	clear_cache();
+	run7("", "probe unshare user");
+	assert_out(r7, "unshare: EPERM (Operation not permitted)\n");
+	ck_assert_int_eq(cache_files(file, sizeof(file)), 1);
+	strlcpy(key, strrchr(file, '/') + 1, sizeof(key)); /* <key>.bpf */
+	SHA256Init(&sha);
+	SHA256Update(&sha, (const uint8_t *)key, strlen(key));
+	SHA256Update(&sha, (const uint8_t *)&allow, sizeof(allow));
+	SHA256Final(digest, &sha);
+	ck_assert_ptr_nonnull(f = fopen(file, "we"));
+	fwrite(&allow, sizeof(allow), 1, f);
+	fwrite(digest, sizeof(digest), 1, f);
+	ck_assert_int_eq(fclose(f), 0);
+	run7("", "grep ^Seccomp: /proc/self/status; probe unshare user; probe clone3");
+	assert_out(r7, "Seccomp:\t2\nunshare: ok\nclone3: ok\n"); /* no capability needed */
+	clear_cache();
+}
+END_TEST
+
+/* A file cut short (to whole instructions, or not), or with one byte
+ * changed, is seen: said on stderr, compiled and written again; the
+ * container gets the real filter all the same. */
+START_TEST(seccomp_cache_damage_seen)
+{
+	const char *damage[] = {"truncate -s 400 %s", "truncate -s 403 %s",
+				"printf x | dd of=%s bs=1 seek=100 conv=notrunc 2>/dev/null"};
+	char file[PATH_MAX];
+
+	clear_cache();
+	run7("", ATTACKS);
+	ck_assert_int_eq(cache_files(file, sizeof(file)), 1);
+	run(&r6, "cp %s %s/good.bpf", file, work);
+	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		run(&r6, damage[i], file);
+		run(&r6, "cmp -s %s %s/good.bpf", file, work);
+		ck_assert_int_ne(r6.code, 0); /* damaged indeed */
+		run7("", ATTACKS);
+		assert_refused();
+		ck_assert_contains(r7.err, "damaged");
+		ck_assert_contains(r7.err, "compiled again");
+		run(&r6, "cmp %s %s/good.bpf", file, work);
+		ck_assert_msg(r6.code == 0, "%s: not written again: %s", damage[i], r6.out);
+	}
+}
+END_TEST
+
+/* Docker's profile lets --cap-add SYS_ADMIN through to unshare(2): another
+ * program, so another cache entry (or one start's filter would be the
+ * other's). unconfined and --privileged have no filter, so no entry. */
+START_TEST(seccomp_cache_per_capabilities)
+{
+	if (access(PROFILE, R_OK) < 0) {
+		printf("SKIPPED seccomp_cache_per_capabilities: no %s\n", PROFILE);
+		return;
+	}
+	clear_cache();
+	for (int warm = 0; warm < 2; warm++) {
+		run7("--security-opt seccomp=" PROFILE, "probe unshare net");
+		assert_out(r7, "unshare: EPERM (Operation not permitted)\n");
+		run7("--cap-add SYS_ADMIN --security-opt seccomp=" PROFILE, "probe unshare net");
+		assert_out(r7, "unshare: ok\n");
+		ck_assert_int_eq(cache_files(NULL, 0), 2);
+	}
+	run7("--security-opt seccomp=unconfined", "probe unshare user");
+	assert_out(r7, "unshare: ok\n");
+	run7("--privileged", "true");
+	ck_assert_int_eq(cache_files(NULL, 0), 2);
+}
+END_TEST
+
+/* A cache directory someone else may write to is not used (they could put
+ * any program in it): said on stderr; the filter is compiled, not kept. */
+START_TEST(seccomp_cache_untrusted_not_used)
+{
+	const char *untrusted[] = {"chmod 0777 " CACHE,
+				   "chmod 0700 " CACHE " && chown 65534 " CACHE};
+
+	for (size_t i = 0; i < sizeof(untrusted) / sizeof(untrusted[0]); i++) {
+		clear_cache();
+		run(&r6, "mkdir -p " CACHE " && %s", untrusted[i]);
+		ck_assert_int_eq(r6.code, 0);
+		run7("", ATTACKS);
+		assert_refused();
+		ck_assert_contains(r7.err, "seccomp cache " CACHE ": not ours (uid 0) or writable");
+		ck_assert_int_eq(cache_files(NULL, 0), 0);
+	}
+	clear_cache();
+}
+END_TEST
+
 /* Bad values: one line, exit 125, nothing left (no container directory,
  * no mount). */
 START_TEST(bad_values_exit_125)
 {
 	char profile[160], containers[PATH_MAX + 16];
 	char *before = mount_snapshot();
+
+	run(&r6, "rm -rf " CACHE); /* nothing is compiled, so nothing is cached */
 
 	run7("--cap-add NOPE", "true");
 	assert_failed_cleanly(&r7, "--cap-add NOPE: unknown capability");
@@ -334,6 +499,7 @@ START_TEST(bad_values_exit_125)
 			      "--privileged: not in this step (it comes with step07_security)");
 	char *after = mount_snapshot();
 	ck_assert_str_eq(before, after);
+	ck_assert_int_ne(access(CACHE, F_OK), 0);
 	snprintf(containers, sizeof(containers), "ls -A %s/containers", store);
 	run(&r6, "%s", containers);
 	assert_out(r6, "");
@@ -379,6 +545,11 @@ int main(void)
 	tcase_add_test(tc, cap_add_and_drop);
 	tcase_add_test(tc, privileged_brings_all_back);
 	tcase_add_test(tc, docker_json_profile);
+	tcase_add_test(tc, seccomp_cache_kept_and_used);
+	tcase_add_test(tc, seccomp_cache_is_what_is_loaded);
+	tcase_add_test(tc, seccomp_cache_damage_seen);
+	tcase_add_test(tc, seccomp_cache_per_capabilities);
+	tcase_add_test(tc, seccomp_cache_untrusted_not_used);
 	tcase_add_test(tc, bad_values_exit_125);
 	suite_add_tcase(s, tc);
 	int status = run_integration_suite(s);

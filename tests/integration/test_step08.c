@@ -307,6 +307,35 @@ START_TEST(host_stays_out_of_reach)
 }
 END_TEST
 
+/* The compiled seccomp filter is kept in the user's own cache directory
+ * beside the run dir (that one is a tmpfs of the supervisor's namespace),
+ * the user's and nobody else's; the second start loads it and refuses the
+ * same. */
+START_TEST(seccomp_cache_as_user)
+{
+	char cache[PATH_MAX], file[PATH_MAX];
+	struct stat dir, first, second;
+
+	snprintf(cache, sizeof(cache), "%s/kobako-seccomp", run_dir);
+	run(&r, "rm -rf %s", cache);
+	for (int warm = 0; warm < 2; warm++) {
+		run_user(&r, STEP8 " run --net none %s probe unshare user", user_rootfs);
+		ck_assert_str_eq(r.out, "unshare: EPERM (Operation not permitted)\n");
+		ck_assert_int_eq(entries(cache), 1);
+		run(&r, "ls %s/*.bpf", cache);
+		ck_assert_int_eq(sscanf(r.out, "%4095s", file), 1);
+		ck_assert_int_eq(stat(file, warm ? &second : &first), 0);
+	}
+	ck_assert_uint_eq(second.st_ino, first.st_ino); /* read, not written again */
+	ck_assert_int_eq(stat(cache, &dir), 0);
+	ck_assert_uint_eq(dir.st_uid, uid);
+	ck_assert_uint_eq(dir.st_mode & 07777, 0700);
+	ck_assert_uint_eq(first.st_uid, uid);
+	ck_assert_uint_eq(first.st_mode & 07777, 0600);
+	assert_nothing_left();
+}
+END_TEST
+
 /* Without a delegated cgroup, limits are refused with one line. */
 START_TEST(cgroup_limits_refused)
 {
@@ -355,6 +384,7 @@ int main(void)
 	tcase_add_test(tc, volume_file_not_owned_by_host_root);
 	tcase_add_test(tc, remap_layers_idmapped);
 	tcase_add_test(tc, host_stays_out_of_reach);
+	tcase_add_test(tc, seccomp_cache_as_user);
 	tcase_add_test(tc, cgroup_limits_refused);
 	tcase_add_test(tc, killed_supervisor_leaves_nothing);
 	suite_add_tcase(s, tc);
