@@ -31,6 +31,9 @@
 #define REMAP_BASE 1000000UL /* the test's /etc/subuid range for --userns remap */
 #define CGROUP2_MAGIC 0x63677270 /* statfs(2) f_type of a cgroup2 mount */
 #define MAX_USERNS "/proc/sys/user/max_user_namespaces"
+/* systemd's sockets are in /run, which the harness covers with a tmpfs of
+ * ours: its commands run in PID 1's mount namespace */
+#define IN_HOST_MOUNTS "nsenter --mount=/proc/1/ns/mnt "
 
 static struct run r;
 static char user[32], home[96], run_dir[96], as_user[512], volume[96];
@@ -71,6 +74,8 @@ static int entries(const char *path)
 
 static void remove_user(void)
 {
+	/* a delegated cgroup's service that a failed test did not stop */
+	run(&r, IN_HOST_MOUNTS "systemctl stop '%s-delegated-*.service' 2>/dev/null", user);
 	run(&r,
 	    "userdel %s 2>/dev/null; rm -rf %s %s %s %s %s; sed -i '/^kobako:%lu:/d' /etc/subuid "
 	    "/etc/subgid",
@@ -165,14 +170,14 @@ static bool start_delegated(const char *test)
 	char cmd[512], *cgroup;
 
 	if (statfs("/sys/fs/cgroup", &fs) < 0 || fs.f_type != CGROUP2_MAGIC ||
-	    access("/run/systemd/system", F_OK) < 0) {
+	    access("/proc/1/root/run/systemd/system", F_OK) < 0) {
 		printf("SKIPPED %s: needs systemd with cgroup v2 (make check-v2 runs it)\n", test);
 		return false;
 	}
-	snprintf(unit, sizeof(unit), "kbt8-delegated-%d.service", (int)getpid());
+	snprintf(unit, sizeof(unit), "%s-delegated-%d.service", user, (int)getpid());
 	snprintf(cmd, sizeof(cmd),
-		 "systemd-run --quiet --unit=%s -p Delegate=yes -p User=%s sleep infinity && "
-		 "systemctl show -P MainPID %s",
+		 IN_HOST_MOUNTS "systemd-run --quiet --unit=%s -p Delegate=yes -p User=%s sleep "
+				"infinity && " IN_HOST_MOUNTS "systemctl show -P MainPID %s",
 		 unit, user, unit);
 	sh_or_fail(cmd);
 	unit_pid = atoi(r.out);
@@ -191,7 +196,7 @@ static bool start_delegated(const char *test)
 
 static void stop_delegated(void)
 {
-	run(&r, "systemctl stop %s", unit);
+	run(&r, IN_HOST_MOUNTS "systemctl stop %s", unit);
 }
 
 /* The containers' cgroups (named by their 64-digit id) below the delegated
