@@ -55,14 +55,17 @@ static bool writable(const char *dir, const char *file)
 	return path_join(path, sizeof(path), dir, file) == 0 && access(path, W_OK) == 0;
 }
 
-bool delegation_find(struct delegation *d)
+bool delegation_find(struct delegation *d, const char **why)
 {
 	struct cgroup_layout l;
 	char *last, path[PATH_MAX];
 
 	*d = (struct delegation){.lock = -1, .held = -1};
+	*why = "this machine's controllers are on cgroup v1, where systemd delegates nothing "
+	       "(boot with systemd.unified_cgroup_hierarchy=1)";
 	if (cgroup_detect(&l) < 0 || l.version != CGROUP_V2 || strcmp(l.h[0].mount_root, "/") != 0)
 		return false;
+	*why = "your cgroup is not (its cgroup.procs is not yours)";
 	/* Started by a process that an earlier run moved into the leaf: the
 	 * delegated cgroup is the leaf's parent. */
 	strlcpy(d->path, l.h[0].own, sizeof(d->path));

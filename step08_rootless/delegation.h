@@ -18,8 +18,9 @@ struct delegation {
 
 /* Is our own cgroup (or, if we are in its LEAF_NAME, its parent) on cgroup v2
  * and ours to manage: cgroup.procs and cgroup.subtree_control writable, as
- * systemd makes them for Delegate=yes? Fills d if so. */
-bool delegation_find(struct delegation *d);
+ * systemd makes them for Delegate=yes? Fills d if so; if not, *why says
+ * why not in a few words. */
+bool delegation_find(struct delegation *d, const char **why);
 
 /* Before the container's cgroup is made: take back the cgroups of killed
  * supervisors, move every process of the delegated cgroup into its leaf, and

@@ -196,12 +196,14 @@ static int check_delegated(const struct delegation *d, bool asked, const char *o
 static int adjust_cgroups(struct rootless *rl, struct options *opt)
 {
 	struct delegation *d = &rl->delegation;
+	const char *why;
 
-	if (!delegation_find(d))
+	if (!delegation_find(d, &why))
 		return failx(
 		    "--memory, --cpus, --cpu-shares, --pids-limit and --stats need a cgroup "
-		    "v2 subtree delegated to you, and this one is not: run inside "
-		    "`systemd-run --user --scope -p Delegate=yes container run ...`");
+		    "v2 subtree delegated to you, and %s: run inside `systemd-run --user "
+		    "--scope -p Delegate=yes container run ...`",
+		    why);
 	if (strcmp(opt->cgroup_parent, DEFAULT_CGROUP_PARENT) != 0)
 		return failx("--cgroup-parent %s: without root the container's cgroup is always "
 			     "below your delegated cgroup %s",

@@ -498,11 +498,19 @@ START_TEST(killed_supervisor_cgroup_taken_back)
 }
 END_TEST
 
-/* Without a delegated cgroup, limits are refused with one line. */
+/* Without a delegated cgroup, limits are refused with one line that says
+ * why (cgroup v1 here, on this hybrid machine; in the v2 guest the test's
+ * own cgroup, root's) and how to get one. */
 START_TEST(cgroup_limits_refused)
 {
+	struct statfs fs;
+
 	run_user(&r, STEP8 " run --net none --memory 32m %s true", user_rootfs);
 	ck_assert_int_eq(r.code, 125);
+	ck_assert_int_eq(statfs("/sys/fs/cgroup", &fs), 0);
+	ck_assert_contains(r.err, fs.f_type == CGROUP2_MAGIC
+				      ? "and your cgroup is not (its cgroup.procs is not yours)"
+				      : "controllers are on cgroup v1");
 	ck_assert_contains(r.err, "systemd-run --user --scope -p Delegate=yes");
 	ck_assert_ptr_null(strchr(strchr(r.err, '\n') + 1, '\n')); /* one line */
 	assert_nothing_left();
