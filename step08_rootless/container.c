@@ -6,7 +6,7 @@
  * ordinary uid outside. Started by an ordinary user, kobako first makes the
  * user root of a namespace of its own and runs step07's story in it, with
  * the user's directories, pasta for the network and no cgroups unless
- * systemd delegated some (rootless.c). Started by root, --userns remap gives
+ * systemd delegated some (rootless.c, delegation.c). Started by root, --userns remap gives
  * the container a range of unprivileged ids (/etc/subuid), so root inside
  * owns nothing of the host's.
  *
@@ -135,8 +135,12 @@ static int run_container(int argc, char **argv, const struct rootless *rootless)
 	    rootless_net_prepare(&c.rootless, &c.net, &c.opt) < 0) /* pasta: resolv.conf */
 		goto out;
 	if (rootless_has_cgroups(&c.rootless) &&
-	    (cgroup_prepare(&c.cgroup, &c.opt) < 0 || /* PARENT/<id> with the limits */
-	     devices_prepare(&c.devices, &c.cgroup, &c.opt) < 0)) /* deny all but /dev/null, ... */
+	    (rootless_delegate(&c.rootless, &c.opt) < 0 || /* a user: into a leaf, controllers on */
+	     cgroup_prepare(&c.cgroup, &c.opt) < 0 || /* PARENT/<id> with the limits */
+	     rootless_hold_cgroup(&c.rootless, &c.cgroup) < 0)) /* a user: ours while we live */
+		goto out;
+	if (!c.rootless.on && /* a user may not load BPF: its namespace makes no devices */
+	    devices_prepare(&c.devices, &c.cgroup, &c.opt) < 0) /* deny all but /dev/null, ... */
 		goto out;
 	if (terminal_prepare(&c.term, c.opt.tty, c.opt.interactive) < 0) /* -t, -i */
 		goto out;
@@ -152,8 +156,9 @@ static int run_container(int argc, char **argv, const struct rootless *rootless)
 
 	if (userns_write_maps(&c.userns, child) < 0 || /* --userns remap: its ids */
 	    (rootless_has_cgroups(&c.rootless) &&
-	     (cgroup_attach(&c.cgroup, child) < 0 || /* into its cgroup, before it runs */
-	      devices_attach(&c.devices, child) < 0)) || /* v1: into its devices cgroup */
+	     cgroup_attach(&c.cgroup, child) < 0) || /* into its cgroup, before it runs */
+	    (!c.rootless.on &&
+	     devices_attach(&c.devices, child) < 0) || /* v1: its devices cgroup */
 	    net_attach(&c.net, child) < 0 || /* its eth0, the -p proxy */
 	    rootless_net_attach(&c.rootless, child) < 0) /* pasta: lo, tap, -p */
 		sync_close(&c.sync); /* no go: the child leaves with 125 */
@@ -166,7 +171,7 @@ out:
 	devices_release(&c.devices); /* v1: rmdir its devices cgroup */
 	if (cgroup_release(&c.cgroup) < 0) /* rmdir PARENT/<id> */
 		code = EXIT_RUNTIME;
-	rootless_release(&c.rootless); /* stop pasta */
+	rootless_release(&c.rootless); /* stop pasta; a user: the leaf back */
 	net_release(&c.net); /* proxy, veth, lease, files */
 	userns_unmount_image(&c.userns, &c.image); /* --userns remap: the overlay, the layers */
 	image_release(&c.image); /* drop the upper layer (or --keep it) */

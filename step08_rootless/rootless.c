@@ -19,6 +19,7 @@
  *             sockets of the user. kobako starts and stops it; pasta itself
  *             is not taught here (Debian's passt package)
  *   cgroups   only in a cgroup v2 subtree that systemd delegated to the user
+ *             (delegation.c); the container's cgroup goes below it
  *
  * Some distributions restrict unprivileged user namespaces; we read their
  * switches in /proc/sys (never write them) and say what to do.
@@ -166,22 +167,6 @@ int rootless_enter(struct rootless *rl)
 	return setenv("KOBAKO_ROOT", rl->store, 0) < 0 ? fail("setenv") : 0;
 }
 
-/* Has systemd delegated our cgroup to us (cgroup v2, Delegate=yes)? Then
- * its control files are ours: in our namespace, owned by root. */
-static bool cgroup_delegated(char *own, size_t size)
-{
-	struct cgroup_layout l;
-	char path[PATH_MAX];
-
-	if (cgroup_detect(&l) < 0 || l.version != CGROUP_V2)
-		return false;
-	snprintf(own, size, "%s", l.h[0].own);
-	if (path_join(path, sizeof(path), l.h[0].mount, l.h[0].own) < 0 ||
-	    path_join(path, sizeof(path), path, "cgroup.subtree_control") < 0)
-		return false;
-	return access(path, W_OK) == 0;
-}
-
 /* Any option that needs a cgroup of the container's own? */
 static bool wants_cgroup(const struct options *opt)
 {
@@ -189,10 +174,58 @@ static bool wants_cgroup(const struct options *opt)
 	       opt->pids_limit || opt->stats;
 }
 
+/* Is word one of the space-separated words of list ("cpu memory pids")? */
+static bool listed(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = strstr(list, word); p; p = strstr(p + 1, word))
+		if ((p == list || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
+			return true;
+	return false;
+}
+
+/* A limit whose controller systemd did not delegate to us: one line. */
+static int check_delegated(const struct delegation *d, bool asked, const char *option,
+			   enum controller c)
+{
+	if (!asked || listed(d->controllers, CONTROLLER_NAME[c]))
+		return 0;
+	return failx("%s: systemd did not delegate the %s controller to your cgroup %s (it has "
+		     "\"%s\"; Debian 12's user@.service delegates pids memory cpu): ask root for "
+		     "Delegate=pids memory cpu in a drop-in of user@.service, or use a system unit "
+		     "(systemd-run -p Delegate=yes -p User=$USER)",
+		     option, CONTROLLER_NAME[c], d->path, d->controllers);
+}
+
+/* cgroups as a user: only below a cgroup that systemd delegated to us. */
+static int adjust_cgroups(struct rootless *rl, struct options *opt)
+{
+	struct delegation *d = &rl->delegation;
+	const char *why;
+
+	if (!delegation_find(d, &why))
+		return failx(
+		    "--memory, --cpus, --cpu-shares, --pids-limit and --stats need a cgroup "
+		    "v2 subtree delegated to you, and %s: run inside `systemd-run --user "
+		    "--scope -p Delegate=yes container run ...`",
+		    why);
+	if (strcmp(opt->cgroup_parent, DEFAULT_CGROUP_PARENT) != 0)
+		return failx("--cgroup-parent %s: without root the container's cgroup is always "
+			     "below your delegated cgroup %s",
+			     opt->cgroup_parent, d->path);
+	if (check_delegated(d, opt->memory, "--memory", CTRL_MEMORY) < 0 ||
+	    check_delegated(d, opt->cpu_millis || opt->cpu_shares, "--cpus/--cpu-shares",
+			    CTRL_CPU) < 0 ||
+	    check_delegated(d, opt->pids_limit, "--pids-limit", CTRL_PIDS) < 0)
+		return -1;
+	rl->cgroups = true;
+	opt->cgroup_parent = d->path; /* PARENT/<id>: next to the leaf */
+	return 0;
+}
+
 int rootless_adjust(struct rootless *rl, struct options *opt)
 {
-	char own[PATH_MAX];
-
 	if (!rl->on)
 		return 0;
 	if (opt->net == NET_BRIDGE) { /* no bridge without root: pasta's network */
@@ -212,19 +245,29 @@ int rootless_adjust(struct rootless *rl, struct options *opt)
 		opt->net = NET_NONE; /* net.c: a namespace with lo; pasta adds the rest */
 		opt->n_ports = 0;
 	}
-	if (!wants_cgroup(opt))
-		return 0;
-	if (!cgroup_delegated(own, sizeof(own)))
-		return failx(
-		    "--memory, --cpus, --cpu-shares, --pids-limit and --stats need a cgroup "
-		    "v2 subtree delegated to you, and this one is not: run inside "
-		    "`systemd-run --user --scope -p Delegate=yes container run ...`");
-	return failx("rootless cgroups in a delegated subtree (%s): not in this step yet", own);
+	return wants_cgroup(opt) ? adjust_cgroups(rl, opt) : 0;
 }
 
 bool rootless_has_cgroups(const struct rootless *rl)
 {
-	return !rl->on;
+	return !rl->on || rl->cgroups;
+}
+
+int rootless_delegate(struct rootless *rl, const struct options *opt)
+{
+	const char *have = rl->delegation.controllers;
+	/* what the limits need, and memory and pids for cgroup.c's OOM report
+	 * and --stats where we have them */
+	unsigned wanted = (opt->memory || listed(have, "memory") ? CTRL_BIT(CTRL_MEMORY) : 0) |
+			  (opt->cpu_millis || opt->cpu_shares ? CTRL_BIT(CTRL_CPU) : 0) |
+			  (opt->pids_limit || listed(have, "pids") ? CTRL_BIT(CTRL_PIDS) : 0);
+
+	return rl->cgroups ? delegation_arrange(&rl->delegation, wanted) : 0;
+}
+
+int rootless_hold_cgroup(struct rootless *rl, const struct cgroup *cg)
+{
+	return rl->cgroups ? delegation_hold(&rl->delegation, cg->fs.h[0].dir) : 0;
 }
 
 const char *rootless_seccomp_cache(const struct rootless *rl)
@@ -347,5 +390,7 @@ void rootless_release(struct rootless *rl)
 	if (rl->pasta_pid > 0 && kill(rl->pasta_pid, SIGTERM) == 0)
 		waitpid(rl->pasta_pid, NULL, 0);
 	rl->pasta_pid = 0;
+	if (rl->cgroups)
+		delegation_release(&rl->delegation); /* the leaf, the controllers */
 	errno = saved;
 }

@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "common/cli.h"
+#include "delegation.h"
 #include "net.h"
 #include "userns.h"
 
@@ -24,6 +26,8 @@ struct rootless {
 	struct port ports[MAX_PORTS]; /* -p, forwarded by pasta */
 	size_t n_ports;
 	pid_t pasta_pid; /* pasta, our child until we stop it; 0: none */
+	bool cgroups; /* limits asked for, in a cgroup systemd delegated to us */
+	struct delegation delegation; /* that cgroup, arranged for the container's */
 };
 
 /* Called first by an ordinary user (does nothing for root): say what a
@@ -35,16 +39,25 @@ int rootless_enter(struct rootless *rl);
 
 /* After parse_options: without root, --net bridge becomes pasta (its
  * ports kept here, opt's cleared), and cgroup limits are refused unless
- * systemd delegated our cgroup (rl->on only). 0, or -1 with a message. */
+ * systemd delegated our cgroup; if it did, the container's cgroup goes
+ * below it (opt's cgroup_parent). rl->on only. 0, or -1 with a message. */
 int rootless_adjust(struct rootless *rl, struct options *opt);
 
-/* Does the container get cgroups? (not rootless: always) */
+/* Does the container get cgroups? (root: always; a user: with delegation) */
 bool rootless_has_cgroups(const struct rootless *rl);
 
 /* Where compiled seccomp filters are kept: root's SECCOMP_CACHE_DIR, or
  * the user's own (beside the run dir: that one is a tmpfs of our
  * namespace, empty at every start). */
 const char *rootless_seccomp_cache(const struct rootless *rl);
+
+/* Before cgroup_prepare, with delegation: our processes into a leaf, the
+ * controllers enabled (delegation.c). 0 or -1 with a message. */
+int rootless_delegate(struct rootless *rl, const struct options *opt);
+
+/* After cgroup_prepare, with delegation: the container's cgroup is held as
+ * ours while we live. 0 or -1 with a message. */
+int rootless_hold_cgroup(struct rootless *rl, const struct cgroup *cg);
 
 /* Parent, after net_prepare, before clone: with pasta, the container's
  * resolv.conf (the host's nameservers) joins net's files. 0 or -1. */
@@ -54,5 +67,6 @@ int rootless_net_prepare(struct rootless *rl, struct net *n, const struct option
  * network namespaces (-p ports, outbound through the user's sockets). 0 or -1. */
 int rootless_net_attach(struct rootless *rl, pid_t child);
 
-/* Parent, at the end: stop pasta. Idempotent. */
+/* Parent, at the end, after cgroup_release: stop pasta; undo what
+ * rootless_delegate arranged. Idempotent. */
 void rootless_release(struct rootless *rl);

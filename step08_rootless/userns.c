@@ -167,9 +167,11 @@ static noreturn void exec_helper(const char *helper, pid_t pid, const struct id_
 }
 
 /* Start newgidmap and newuidmap for pid at once (each takes a few
- * milliseconds); a helper first waits for a byte on wait_fd, if >= 0.
- * Their pids in helpers[2]. 0 or -1. */
-static int start_helpers(const struct userns *u, pid_t pid, int wait_fd, pid_t helpers[2])
+ * milliseconds); a helper first waits for a byte on wait_fd, if >= 0, after
+ * closing its copy of the pipe's other end, our_fd: should we give up, it
+ * reads EOF instead of waiting forever. Their pids in helpers[2]. 0 or -1. */
+static int start_helpers(const struct userns *u, pid_t pid, int wait_fd, int our_fd,
+			 pid_t helpers[2])
 {
 	char c;
 
@@ -178,6 +180,8 @@ static int start_helpers(const struct userns *u, pid_t pid, int wait_fd, pid_t h
 			return fail("fork");
 		if (helpers[i] > 0)
 			continue;
+		if (our_fd >= 0)
+			close(our_fd);
 		if (wait_fd >= 0 && read(wait_fd, &c, 1) != 1)
 			_exit(EXIT_RUNTIME); /* we gave up */
 		if (i == 0)
@@ -208,7 +212,7 @@ int userns_write_maps(const struct userns *u, pid_t pid)
 		return 0;
 	if (u->helpers) {
 		pid_t helpers[2] = {0, 0};
-		int r = start_helpers(u, pid, -1, helpers);
+		int r = start_helpers(u, pid, -1, -1, helpers);
 		return wait_helpers(helpers, pid) < 0 ? -1 : r;
 	}
 	/* Without CAP_SETGID outside, gid_map is only accepted once
@@ -237,7 +241,7 @@ static int enter_with_helpers(const struct userns *u)
 
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return fail("pipe");
-	r = start_helpers(u, 0, go[0], helpers);
+	r = start_helpers(u, 0, go[0], go[1], helpers);
 	close(go[0]);
 	if (r == 0 && unshare(CLONE_NEWUSER) < 0)
 		r = fail("unshare(CLONE_NEWUSER)");

@@ -7,14 +7,19 @@
  * pasta needs /dev/net/tun readable by the user, as udev makes it: in our
  * private mount namespace (tests/harness.c) a 0666 node is bound over it.
  * The "internet" is an address of the test's own network
- * namespace; nothing leaves the machine. */
+ * namespace; nothing leaves the machine. The cgroup limits run on systemd
+ * with cgroup v2 only (the v2 guest of tests/vm/, `make check-v2`), in a
+ * cgroup systemd delegated to the user; elsewhere they say SKIPPED. */
 #include <bsd/string.h>
 #include <dirent.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/harness.h"
@@ -24,6 +29,11 @@
 #define SERVER "203.0.113.10" /* on lo of the test namespace: "the internet" */
 #define EXIT_TIMEOUT_MS 5000 /* for a process killed with its parent */
 #define REMAP_BASE 1000000UL /* the test's /etc/subuid range for --userns remap */
+#define CGROUP2_MAGIC 0x63677270 /* statfs(2) f_type of a cgroup2 mount */
+#define MAX_USERNS "/proc/sys/user/max_user_namespaces"
+/* systemd's sockets are in /run, which the harness covers with a tmpfs of
+ * ours: its commands run in PID 1's mount namespace */
+#define IN_HOST_MOUNTS "nsenter --mount=/proc/1/ns/mnt "
 
 static struct run r;
 static char user[32], home[96], run_dir[96], as_user[512], volume[96];
@@ -34,6 +44,12 @@ static unsigned long uid;
 
 /* Run COMMAND as the test user, in its environment (a login would set it). */
 #define run_user(r, fmt, ...) run((r), "%s " fmt, as_user, ##__VA_ARGS__)
+
+/* The cgroup systemd delegated to the user: a service's, its main pid, and
+ * the prefix that runs a command there as the user. */
+static char unit[64], delegated[256], in_delegated[1024];
+static int unit_pid;
+#define run_delegated(r, fmt, ...) run((r), "%s " fmt, in_delegated, ##__VA_ARGS__)
 
 static void sh_or_fail(const char *cmd)
 {
@@ -58,6 +74,8 @@ static int entries(const char *path)
 
 static void remove_user(void)
 {
+	/* a delegated cgroup's service that a failed test did not stop */
+	run(&r, IN_HOST_MOUNTS "systemctl stop '%s-delegated-*.service' 2>/dev/null", user);
 	run(&r,
 	    "userdel %s 2>/dev/null; rm -rf %s %s %s %s %s; sed -i '/^kobako:%lu:/d' /etc/subuid "
 	    "/etc/subgid",
@@ -135,6 +153,91 @@ static void assert_nothing_left(void)
 	wait_for_user_processes();
 	run(&r, "ps -o pid=,stat=,args= -u %lu | grep -v ' Z'", uid);
 	ck_assert_msg(r.out[0] == '\0', "processes of the user left:\n%s", r.out);
+}
+
+/*** a cgroup delegated to the user (systemd + cgroup v2) ***/
+
+/* On a reader's machine a user's shell runs in a cgroup systemd delegated
+ * (Delegate=yes): here a service with User= whose main process (sleep)
+ * stands for that shell. A scope made with `systemd-run --scope --uid=`
+ * stays root's in systemd 252, and the guest's user manager cannot start
+ * (no pam_systemd): a service is what systemd chowns to a user. Commands
+ * join the cgroup the sleep is in, as if the shell started them. false,
+ * after saying so, where there is no systemd with cgroup v2. */
+static bool start_delegated(const char *test)
+{
+	struct statfs fs;
+	char cmd[512], *cgroup;
+
+	if (statfs("/sys/fs/cgroup", &fs) < 0 || fs.f_type != CGROUP2_MAGIC ||
+	    access("/proc/1/root/run/systemd/system", F_OK) < 0) {
+		printf("SKIPPED %s: needs systemd with cgroup v2 (make check-v2 runs it)\n", test);
+		return false;
+	}
+	snprintf(unit, sizeof(unit), "%s-delegated-%d.service", user, (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 IN_HOST_MOUNTS "systemd-run --quiet --unit=%s -p Delegate=yes -p User=%s sleep "
+				"infinity && " IN_HOST_MOUNTS "systemctl show -P MainPID %s",
+		 unit, user, unit);
+	sh_or_fail(cmd);
+	unit_pid = atoi(r.out);
+	snprintf(cmd, sizeof(cmd), "/proc/%d/cgroup", unit_pid);
+	cgroup = slurp(cmd); /* "0::/system.slice/kbt8-delegated-N.service\n" */
+	ck_assert_ptr_nonnull(cgroup);
+	cgroup[strcspn(cgroup, "\n")] = '\0';
+	snprintf(delegated, sizeof(delegated), "/sys/fs/cgroup%s", cgroup + 3);
+	free(cgroup);
+	snprintf(in_delegated, sizeof(in_delegated),
+		 "sh -c 'echo $$ >/sys/fs/cgroup$(cut -d: -f3 /proc/%d/cgroup)/cgroup.procs && "
+		 "exec \"$@\"' sh %s",
+		 unit_pid, as_user);
+	return true;
+}
+
+static void stop_delegated(void)
+{
+	run(&r, IN_HOST_MOUNTS "systemctl stop %s", unit);
+}
+
+/* The containers' cgroups (named by their 64-digit id) below the delegated
+ * cgroup: how many, and the last one's path in dir. */
+static int container_cgroups(char *dir, size_t size)
+{
+	DIR *d = opendir(delegated);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (strlen(e->d_name) == 64 && e->d_type == DT_DIR && ++n)
+			snprintf(dir, size, "%s/%s", delegated, e->d_name);
+	closedir(d);
+	return n;
+}
+
+/* dir/file holds exactly `expected`. */
+static void assert_file(const char *dir, const char *file, const char *expected)
+{
+	char path[PATH_MAX], *text;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	text = slurp(path);
+	ck_assert_msg(text && strcmp(text, expected) == 0, "%s: \"%s\", not \"%s\"", path,
+		      text ? text : "(missing)", expected);
+	free(text);
+}
+
+/* The delegated cgroup as systemd gave it: no cgroup below it, no
+ * controller handed down, the sleep back in it. */
+static void assert_delegated_as_given(void)
+{
+	char pid[32];
+
+	run(&r, "find %s -mindepth 1 -type d", delegated);
+	ck_assert_msg(r.out[0] == '\0', "cgroups left:\n%s", r.out);
+	assert_file(delegated, "cgroup.subtree_control", "");
+	snprintf(pid, sizeof(pid), "%d\n", unit_pid);
+	assert_file(delegated, "cgroup.procs", pid);
 }
 
 static void import_busybox(void)
@@ -336,13 +439,173 @@ START_TEST(seccomp_cache_as_user)
 }
 END_TEST
 
-/* Without a delegated cgroup, limits are refused with one line. */
+/* In a delegated cgroup the limits hold: the container's cgroup is made
+ * below it, next to the leaf that now holds the delegated cgroup's own
+ * processes (the sleep, our supervisor), with the limits in the kernel's
+ * files; at exit it is all undone. */
+START_TEST(cgroup_limits_delegated)
+{
+	char dir[PATH_MAX], leaf[PATH_MAX], *procs;
+	struct bg c;
+
+	if (!start_delegated("cgroup_limits_delegated"))
+		return;
+	start_until_up(&c, "up\n",
+		       "%s " STEP8 " run --net none --memory 32m --pids-limit 10 --cpus 0.5 %s "
+		       "/bin/sh -c 'echo up; cat /sys/fs/cgroup/memory.max; read x || true'",
+		       in_delegated, user_rootfs);
+	ck_assert_int_eq(container_cgroups(dir, sizeof(dir)), 1);
+	assert_file(dir, "memory.max", "33554432\n");
+	assert_file(dir, "pids.max", "10\n");
+	assert_file(dir, "cpu.max", "50000 100000\n");
+	assert_file(delegated, "cgroup.subtree_control", "cpu memory pids\n");
+	snprintf(leaf, sizeof(leaf), "%s/kobako-leaf/cgroup.procs", delegated);
+	procs = slurp(leaf);
+	ck_assert_msg(procs && atoi(procs) > 0, "%s: %s", leaf, procs ? procs : "(missing)");
+	snprintf(leaf, sizeof(leaf), "%d\n", (int)c.pid);
+	ck_assert_contains(procs, leaf); /* the supervisor */
+	free(procs);
+	ck_assert_str_eq(next_line(&c), "33554432\n"); /* what the container sees */
+	ck_assert_int_eq(stop_bg(&c), 0);
+	assert_delegated_as_given();
+	stop_delegated();
+	assert_nothing_left();
+}
+END_TEST
+
+/* A fork bomb stops at --pids-limit: fork(2) fails with EAGAIN beyond it
+ * (ash leaves a loop whose fork failed: the bomb is in a subshell). The
+ * shell's builtins read the counters, as they need no fork. */
+START_TEST(pids_limit_stops_fork_bomb)
+{
+	if (!start_delegated("pids_limit_stops_fork_bomb"))
+		return;
+	run_delegated(&r,
+		      STEP8 " run --net none --pids-limit 10 --stats %s /bin/sh -c '(i=0; while "
+			    "[ $i -lt 30 ]; do sleep 30 & i=$((i+1)); done) 2>/dev/null; read n "
+			    "</sys/fs/cgroup/pids.current; echo current $n; while read k v; do "
+			    "echo $k $v; done </sys/fs/cgroup/pids.events'",
+		      user_rootfs);
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_msg(strtol(strstr(r.out, "current ") + 8, NULL, 10) <= 10, "%s", r.out);
+	ck_assert_msg(strstr(r.out, "max ") && strtol(strstr(r.out, "max ") + 4, NULL, 10) > 0,
+		      "no fork refused: %s", r.out);
+	ck_assert_contains(r.err, "peak pids 10\n"); /* the supervisor read pids.peak */
+	assert_delegated_as_given();
+	stop_delegated();
+	assert_nothing_left();
+}
+END_TEST
+
+/* A SIGKILLed supervisor cannot undo what it arranged: its container's
+ * cgroup, the leaf and the controllers stay (its container dies with it).
+ * The next run in the same delegated cgroup takes them back (the store's
+ * directory goes at the next garbage collection, as below). */
+START_TEST(killed_supervisor_cgroup_taken_back)
+{
+	char dir[PATH_MAX];
+	struct bg c;
+
+	if (!start_delegated("killed_supervisor_cgroup_taken_back"))
+		return;
+	import_busybox();
+	start_until_up(&c, "up\n",
+		       "%s " STEP8 " run --net none --memory 32m busybox /bin/sh -c 'echo up; exec "
+		       "sleep 1000'",
+		       in_delegated);
+	ck_assert_int_eq(kill(c.pid, SIGKILL), 0);
+	ck_assert_int_eq(stop_bg(&c), 128 + SIGKILL);
+	ck_assert_int_eq(container_cgroups(dir, sizeof(dir)), 1); /* left behind */
+	run_delegated(&r, STEP8 " run --net none --memory 16m %s true", user_rootfs);
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_contains(r.err, "took back the cgroup of container");
+	assert_delegated_as_given();
+	stop_delegated();
+	run_user(&r, STEP8 " image rm busybox");
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	assert_nothing_left();
+}
+END_TEST
+
+/* Without a delegated cgroup, limits are refused with one line that says
+ * why (cgroup v1 here, on this hybrid machine; in the v2 guest the test's
+ * own cgroup, root's) and how to get one. */
 START_TEST(cgroup_limits_refused)
 {
+	struct statfs fs;
+
 	run_user(&r, STEP8 " run --net none --memory 32m %s true", user_rootfs);
 	ck_assert_int_eq(r.code, 125);
+	ck_assert_int_eq(statfs("/sys/fs/cgroup", &fs), 0);
+	ck_assert_contains(r.err, fs.f_type == CGROUP2_MAGIC
+				      ? "and your cgroup is not (its cgroup.procs is not yours)"
+				      : "controllers are on cgroup v1");
 	ck_assert_contains(r.err, "systemd-run --user --scope -p Delegate=yes");
 	ck_assert_ptr_null(strchr(strchr(r.err, '\n') + 1, '\n')); /* one line */
+	assert_nothing_left();
+}
+END_TEST
+
+/* In a user namespace of the test's own (every id mapped to itself), run
+ * cmd through sh as its root after writing 0 to its max_user_namespaces:
+ * that limit is the namespace's own (user_namespaces(7)), the host's stays.
+ * Output in the files out and err; returns the exit code. */
+static int run_where_userns_disabled(const char *cmd, const char *out, const char *err)
+{
+	int ready[2], go[2], status;
+	char c, path[64];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	if ((pid = fork()) == 0) {
+		if (unshare(CLONE_NEWUSER) < 0 || write(ready[1], "r", 1) != 1 ||
+		    read(go[0], &c, 1) != 1) /* until the parent wrote our maps */
+			_exit(120);
+		FILE *f = fopen(MAX_USERNS, "w");
+		if (!f || fputs("0", f) < 0 || fclose(f) != 0 || !freopen(out, "w", stdout) ||
+		    !freopen(err, "w", stderr))
+			_exit(121);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(122);
+	}
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	run(&r, "echo '0 0 4294967295' >%s && echo '0 0 4294967295' >/proc/%d/gid_map", path,
+	    (int)pid);
+	ck_assert_msg(r.code == 0, "maps: %s", r.err);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	for (int i = 0; i < 2; i++)
+		close(ready[i]), close(go[i]);
+	return WEXITSTATUS(status);
+}
+
+/* user.max_user_namespaces 0: one line that says what to do, and nothing
+ * else happens. The host's own value is read before and after: untouched. */
+START_TEST(user_namespaces_disabled_said)
+{
+	char cmd[1024], out[128], err[128], *before = slurp(MAX_USERNS), *after, *said;
+	int code;
+
+	snprintf(out, sizeof(out), "/tmp/%s-out", user);
+	snprintf(err, sizeof(err), "/tmp/%s-err", user);
+	snprintf(cmd, sizeof(cmd), "exec %s %s/" STEP8 " run --net none %s true", as_user, top(),
+		 user_rootfs);
+	code = run_where_userns_disabled(cmd, out, err);
+	after = slurp(MAX_USERNS);
+	said = slurp(err);
+	unlink(out);
+	unlink(err);
+	ck_assert_ptr_nonnull(before);
+	ck_assert_str_eq(after, before);
+	ck_assert_str_ne(before, "0\n");
+	ck_assert_int_eq(code, 125);
+	ck_assert_msg(said && strstr(said, "user namespaces are disabled (" MAX_USERNS " is 0)") &&
+			  strstr(said, "sysctl -w user.max_user_namespaces="),
+		      "said: %s", said ? said : "(nothing)");
+	ck_assert_int_eq(strchr(said, '\n') - said + 1, (long)strlen(said)); /* one line */
+	free(before), free(after), free(said);
 	assert_nothing_left();
 }
 END_TEST
@@ -386,6 +649,10 @@ int main(void)
 	tcase_add_test(tc, host_stays_out_of_reach);
 	tcase_add_test(tc, seccomp_cache_as_user);
 	tcase_add_test(tc, cgroup_limits_refused);
+	tcase_add_test(tc, cgroup_limits_delegated);
+	tcase_add_test(tc, pids_limit_stops_fork_bomb);
+	tcase_add_test(tc, killed_supervisor_cgroup_taken_back);
+	tcase_add_test(tc, user_namespaces_disabled_said);
 	tcase_add_test(tc, killed_supervisor_leaves_nothing);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
