@@ -36,7 +36,8 @@ struct image_info {
 /* Import file (a rootfs tarball, a docker save archive, an OCI layout as a
  * directory or tar) as image name; ref picks one of several images (or NULL).
  * All or nothing: on failure the store is as it was. Returns 0 or -1 after
- * one line naming the file and the reason. */
+ * one line naming the file and the reason; -1 with errno EINTR, quietly, if
+ * a signal handler set extract_stop (archive.h) before the image was named. */
 int store_import(const char *store, const char *file, const char *name, const char *ref);
 
 /* Print REPOSITORY, TAG, IMAGE ID, CREATED, SIZE for every image, as docker
@@ -56,6 +57,9 @@ int store_remove(const char *store, const char *name, bool force);
  * more hex digits naming one image. Returns 0; -1 with errno ENOENT, quietly,
  * if there is no such image; -1 after a message for anything else. */
 int store_load(const char *store, const char *name, struct image_info *info);
+
+/* Is image name stored, and is its id id? Quiet (unless its JSON is bad). */
+bool store_has_image(const char *store, const char *name, const char *id);
 
 /* The image's config blob (json-c; NULL if it had none: a plain tarball).
  * Returns 0, or -1 after a message. json_object_put() it. */

@@ -9,8 +9,9 @@
  *      path checks, unpacks and stores every image
  *
  * Nothing in it is an operating system: no kernel, no boot, just files and
- * the command to start. Ctrl-C or a failure removes the download directory;
- * the store changes only when the import commits the whole image.
+ * the command to start. Ctrl-C stops the pull, as it stops docker pull, even
+ * halfway through the import; it or a failure removes the download
+ * directory, and the store changes only when the import names the image.
  *
  * man: libcurl-multi(3), flock(2), mkdtemp(3)
  */
@@ -43,7 +44,7 @@
 #define MEDIA_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 #define MEDIA_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 
-enum layer_state { WAITING, STORED, DOWNLOADING, DOWNLOADED };
+enum layer_state { WAITING, STORED, DOWNLOADING, DOWNLOADED, EXTRACTING, PULL_COMPLETE };
 
 struct pull {
 	const char *store, *text, *name, *ca_file;
@@ -62,9 +63,11 @@ struct pull {
 
 static volatile sig_atomic_t interrupted;
 
+/* Noted here, acted on at the next check: the download loop, between two
+ * entries of a layer (extract_stop, archive.h), before the image is named. */
 static void on_signal(int sig)
 {
-	interrupted = sig;
+	interrupted = extract_stop = sig;
 }
 
 static const char *LAYER_TYPES[] = {"application/vnd.oci.image.layer.v1.tar",
@@ -162,6 +165,9 @@ static void layer_line(const struct pull *p, size_t i, char *out, size_t size)
 		break;
 	case DOWNLOADED:
 		snprintf(out, size, "%.*s: Download complete %s", SHORT_ID, b->digest + 7, total);
+		break;
+	case EXTRACTING: snprintf(out, size, "%.*s: Extracting", SHORT_ID, b->digest + 7); break;
+	case PULL_COMPLETE: snprintf(out, size, "%.*s: Pull complete", SHORT_ID, b->digest + 7);
 	}
 }
 
@@ -187,6 +193,26 @@ static void show(struct pull *p, long i)
 	}
 	p->lines = p->n_layers;
 	fflush(stdout);
+}
+
+/* Every layer in state from goes to state to, and shows it. */
+static void move_layers(struct pull *p, enum layer_state from, enum layer_state to)
+{
+	for (size_t i = 0; i < p->n_layers; i++)
+		if (p->state[i] == from) {
+			p->state[i] = to;
+			if (!p->tty)
+				show(p, i);
+		}
+	show(p, -1); /* a terminal: redraw */
+}
+
+/* -1 after one line if a signal asked us to stop. */
+static int check_interrupted(const struct pull *p)
+{
+	return interrupted ? failx("pull %s: interrupted by SIG%s; nothing was stored",
+				   p->reg.label, sigabbrev_np(interrupted))
+			   : 0;
 }
 
 static long now_ms(void)
@@ -501,8 +527,8 @@ static int download_layers(struct pull *p)
 			p->downloads++;
 	}
 	while (r == 0 && running) {
-		if (interrupted)
-			r = failx("pull %s: interrupted", p->reg.label);
+		if (check_interrupted(p) < 0)
+			r = -1;
 		else if (curl_multi_perform(multi, &running) != CURLM_OK)
 			r = failx("pull %s: curl_multi_perform failed", p->reg.label);
 		while (r == 0 && (msg = curl_multi_info_read(multi, &queued)))
@@ -536,22 +562,31 @@ static int pull(struct pull *p)
 
 	if (registry_open(&p->reg, &p->ref, p->ca_file, p->insecure) < 0 || /* ping, log in */
 	    fetch_manifest(p) < 0 || /* index -> our manifest */
-	    read_manifest(p, config) < 0 || /* config + layer digests */
-	    registry_get_blob(&p->reg, config, &p->config) < 0 || /* the image's JSON */
-	    check_config(p) < 0) /* a Linux image? */
+	    read_manifest(p, config) < 0) /* config + layer digests */
 		return -1;
 	if (!p->quiet)
 		printf("%s: Pulling from %s/%s\n", p->ref.digest[0] ? p->ref.digest : p->ref.tag,
 		       p->ref.registry, p->ref.repository);
 	fflush(stdout);
-	if (make_download_dir(p) < 0 || /* STORE/pulls/<random> */
-	    write_layout(p, config) < 0 || /* manifest, config, index.json */
-	    download_layers(p) < 0) /* the blobs we lack, verified */
+	/* The image id is the config's digest: the store has this very image
+	 * under this name, so there is nothing to fetch or to import. */
+	if (store_has_image(p->store, p->local_name, config))
+		return 0;
+	if (registry_get_blob(&p->reg, config, &p->config) < 0 || /* the image's JSON */
+	    check_config(p) < 0) /* a Linux image? */
 		return -1;
-	if (interrupted)
-		return failx("pull %s: interrupted", p->reg.label);
-	/* The store checks and unpacks the layout like any image archive. */
-	return store_import(p->store, p->dir, p->local_name, NULL);
+	if (check_interrupted(p) < 0 || make_download_dir(p) < 0 || /* STORE/pulls/<random> */
+	    write_layout(p, config) < 0 || /* manifest, config, index.json */
+	    download_layers(p) < 0 || /* the blobs we lack, verified */
+	    check_interrupted(p) < 0)
+		return -1;
+	move_layers(p, DOWNLOADED, EXTRACTING);
+	/* The store checks and unpacks the layout like any image archive; a
+	 * signal stops it quietly (EINTR), leaving the store as it was. */
+	if (store_import(p->store, p->dir, p->local_name, NULL) < 0)
+		return errno == EINTR && interrupted ? check_interrupted(p) : -1;
+	move_layers(p, EXTRACTING, PULL_COMPLETE);
+	return 0;
 }
 
 /* `container image pull ...` (argv[1] is "pull"): a program of its own,

@@ -354,14 +354,21 @@ static int get_authorized(struct registry *reg, const char *path, const char *ac
 
 /* ---- the API ---- */
 
-/* GET /v2/ over scheme; CURLE_OK with res filled, or curl's error. */
-static CURLcode ping(struct registry *reg, const char *scheme, struct response *res, char *errbuf)
+/* GET /v2/ over scheme (checking the certificate unless told not to);
+ * CURLE_OK with res filled, or curl's error. */
+static CURLcode ping(struct registry *reg, const char *scheme, bool check, struct response *res,
+		     char *errbuf)
 {
 	char url[sizeof(reg->base) + 8];
+	bool insecure = reg->insecure;
+	CURLcode code;
 
 	snprintf(reg->base, sizeof(reg->base), "%s://%s", scheme, reference_api_host(reg->ref));
 	snprintf(url, sizeof(url), "%s/v2/", reg->base);
-	return get(reg, url, "", NULL, res, errbuf);
+	reg->insecure = insecure || !check;
+	code = get(reg, url, "", NULL, res, errbuf);
+	reg->insecure = insecure;
+	return code;
 }
 
 int registry_open(struct registry *reg, const struct reference *ref, const char *ca_file,
@@ -375,12 +382,17 @@ int registry_open(struct registry *reg, const struct reference *ref, const char 
 	*reg = (struct registry){.ref = ref, .ca_file = ca_file, .insecure = insecure};
 	reference_format(ref, reg->label, sizeof(reg->label));
 	load_credentials(reg);
-	code = ping(reg, "https", &res, errbuf);
 	/* Docker's rule: a local (or --insecure) registry may speak plain
-	 * HTTP; it shows when the TLS handshake gets an HTTP answer. */
-	if ((code == CURLE_SSL_CONNECT_ERROR || code == CURLE_RECV_ERROR) &&
-	    (insecure || registry_is_local(ref->registry)))
-		code = ping(reg, "http", &res, errbuf);
+	 * HTTP; it shows when the TLS handshake gets an HTTP answer. That
+	 * first try only asks which one it speaks, so it checks no certificate:
+	 * OpenSSL would first parse the system's 140 CA certificates, a third
+	 * of a re-pull's time. A TLS answer is asked again, checked. */
+	bool plain_allowed = insecure || registry_is_local(ref->registry);
+	code = ping(reg, "https", !plain_allowed, &res, errbuf);
+	if (plain_allowed && (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_RECV_ERROR))
+		code = ping(reg, "http", false, &res, errbuf);
+	else if (plain_allowed && !insecure && code == CURLE_OK)
+		code = ping(reg, "https", true, &res, errbuf);
 	if (code != CURLE_OK)
 		r = failx("pull %s: %s: %s", reg->label, reg->base, transfer_error(code, errbuf));
 	else if (res.status == 401)

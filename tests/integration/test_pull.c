@@ -2,9 +2,11 @@
  * against a real registry: Debian's docker-registry (CNCF distribution),
  * started here on 127.0.0.1 in the harness's private network namespace with
  * a throw-away config and storage, fed with skopeo from OCI layouts these
- * tests build. Also over HTTPS with a test CA (openssl CLI), and with Bearer
- * tokens from a small issuer (tests/token_issuer.py). */
+ * tests build. Also over HTTPS with a test CA (openssl CLI), with Bearer
+ * tokens from a small issuer (tests/token_issuer.py), and through a slow
+ * line (tests/slow_proxy.py) to interrupt a pull halfway. */
 #include <archive.h>
+#include <archive_entry.h>
 #include <bsd/string.h>
 #include <dirent.h>
 #include <errno.h>
@@ -30,11 +32,15 @@
 #define TLS_PORT 5443
 #define TOKEN_PORT 5001
 #define ISSUER_PORT 5002
+#define SLOW_PORT 5003 /* slow_proxy.py to PLAIN_PORT */
+#define SLOW_RATE "262144" /* bytes/s through it */
+#define MANY_FILES 10000 /* the big layer: its import takes half a second or more */
+#define RANDOM_BYTES (2 << 20) /* and a file that does not compress */
 #define CONNECT_TRIES 200 /* x 25 ms: the registry has no readiness signal */
 #define OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
 
 static char base[64]; /* a /tmp directory: registries' storage, certificates */
-static pid_t servers[4];
+static pid_t servers[5];
 static size_t n_servers;
 
 /* ---- servers ---- */
@@ -138,6 +144,10 @@ static void start_servers(void)
 		 "    issuer: kobako-test-issuer\n    rootcertbundle: %s/token.crt\n",
 		 ISSUER_PORT, base);
 	start_registry("token", TOKEN_PORT, extra);
+	snprintf(issuer, sizeof(issuer), "%s/tests/slow_proxy.py", top());
+	snprintf(log, sizeof(log), "%s/slow.log", base);
+	spawn((char *[]){"/usr/bin/python3", issuer, "5003", "5000", SLOW_RATE, NULL}, log);
+	wait_for_port(SLOW_PORT);
 }
 
 static void stop_servers(void)
@@ -249,6 +259,64 @@ static void push_two_layers(const char *repo, int port, int filter, const char *
 	layout_free(&l);
 }
 
+/* A gzip layer (and its plain tar, for the config's diff_ids) of
+ * MANY_FILES empty files and one file of RANDOM_BYTES that gzip cannot
+ * shrink: slow to download through the proxy, slow to import. */
+static void make_big_layer(struct blob *gz, struct blob *plain)
+{
+	struct blob *out[] = {gz, plain};
+	char path[64];
+	uint32_t x = 2463534242; /* xorshift32: bytes no compressor finds a pattern in */
+
+	unsigned char *noise = malloc(RANDOM_BYTES);
+	for (size_t i = 0; i < RANDOM_BYTES; i++)
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5, noise[i] = x;
+	for (int k = 0; k < 2; k++) {
+		struct archive *a = archive_write_new();
+		size_t size = MANY_FILES * 1024 + 2 * RANDOM_BYTES, used = 0;
+		out[k]->data = malloc(size);
+		archive_write_set_format_pax_restricted(a);
+		archive_write_add_filter(a, k ? ARCHIVE_FILTER_NONE : ARCHIVE_FILTER_GZIP);
+		ck_assert_int_eq(archive_write_open_memory(a, out[k]->data, size, &used), 0);
+		for (int i = -1; i < MANY_FILES; i++) {
+			struct archive_entry *e = archive_entry_new();
+			snprintf(path, sizeof(path), i < 0 ? "noise" : "many/%d/%d", i / 1000, i);
+			archive_entry_set_pathname(e, path);
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, 0644);
+			archive_entry_set_size(e, i < 0 ? RANDOM_BYTES : 0);
+			ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+			if (i < 0)
+				archive_write_data(a, noise, RANDOM_BYTES);
+			archive_entry_free(e);
+		}
+		ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+		archive_write_free(a);
+		out[k]->len = used;
+		digest_data(out[k]->data, used, out[k]->digest);
+	}
+	free(noise);
+}
+
+/* test/big:1: the two-layer image's lower layer (so one layer is shared
+ * with test/two:v1), then the big layer. */
+static void push_big_image(void)
+{
+	struct blob z[3], plain[3];
+	struct layout l = {0};
+	json_object *d;
+
+	make_two_layers(&z[0], &z[2], ARCHIVE_FILTER_GZIP);
+	make_two_layers(&plain[0], &plain[2], ARCHIVE_FILTER_NONE);
+	blob_free(&z[2]), blob_free(&plain[2]);
+	make_big_layer(&z[1], &plain[1]);
+	d = add_image(&l, z, plain, 2, OCI_LAYER "+gzip", "amd64");
+	push(&l, &d, 1, "test/big:1", PLAIN_PORT, "");
+	for (int i = 0; i < 2; i++)
+		blob_free(&z[i]), blob_free(&plain[i]);
+	layout_free(&l);
+}
+
 /* ---- checks ---- */
 
 /* Everything in the store, as names (layers, images, tmp, pulls). */
@@ -282,6 +350,30 @@ static void assert_pull_fails(const char *args, const char *message)
 	free(before), free(after);
 }
 
+/* Pull args in the background (stderr too), send SIGINT once a line with
+ * when shows, and check: one line saying so, exit 125, and the store as it
+ * was (no image, no layer, no download or import directory). */
+static void assert_interrupted(const char *args, const char *when)
+{
+	char *before = store_listing(), *after, said[4096] = "";
+	struct bg b;
+
+	start_bg(&b, BIN " image pull --root %s %s 2>&1", store, args);
+	while (next_line(&b)[0] && !strstr(b.line, when))
+		;
+	ck_assert_msg(strstr(b.line, when), "the pull ended before \"%s\"", when);
+	ck_assert_int_eq(kill(b.pid, SIGINT), 0);
+	while (next_line(&b)[0])
+		strlcat(said, b.line, sizeof(said));
+	ck_assert_int_eq(stop_bg(&b), 125);
+	ck_assert_contains(said, "container: pull 127.0.0.1:");
+	ck_assert_contains(said, ": interrupted by SIGINT; nothing was stored\n");
+	ck_assert_msg(!strstr(said, "Status:"), "%s", said);
+	after = store_listing();
+	ck_assert_str_eq(before, after);
+	free(before), free(after);
+}
+
 /* How many layer blob GETs the registry named has logged. */
 static int blob_gets(const char *name)
 {
@@ -295,6 +387,8 @@ static int blob_gets(const char *name)
 
 START_TEST(pull_and_run)
 {
+	char path[PATH_MAX];
+	struct stat before, after;
 	struct run r;
 	int gets;
 
@@ -317,8 +411,19 @@ START_TEST(pull_and_run)
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	ck_assert_contains(r.out, "fixture upper");
 	ck_assert_msg(!strstr(r.out, "deleteme") && !strstr(r.out, "\na\n"), "%s", r.out);
-	/* again: every layer is in the store, none is fetched */
+	/* again, as two:v1: the store has this image under this name, so
+	 * nothing is fetched but the manifest, nothing is written */
+	snprintf(path, sizeof(path), "%s/images/two:v1.json", store);
+	ck_assert_int_eq(stat(path, &before), 0);
 	gets = blob_gets("plain");
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/two:v1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_msg(!strstr(r.out, "Already exists"), "%s", r.out);
+	ck_assert_contains(r.out, "Status: Image is up to date");
+	ck_assert_int_eq(blob_gets("plain"), gets);
+	ck_assert_int_eq(stat(path, &after), 0);
+	ck_assert(before.st_ino == after.st_ino && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+	/* as another name: every layer is in the store, none is fetched */
 	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/two:v1 again", store, PLAIN_PORT);
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	ck_assert_contains(r.out, ": Already exists");
@@ -454,6 +559,28 @@ START_TEST(tls_with_test_ca)
 }
 END_TEST
 
+/* Ctrl-C stops a pull, as it stops docker pull: while a blob arrives, and
+ * while the layers are unpacked, until the image is named. */
+START_TEST(sigint_leaves_nothing)
+{
+	struct run r;
+
+	push_two_layers("test/two:v1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/two:v1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	push_big_image();
+	assert_interrupted("127.0.0.1:5003/test/big:1", ": Downloading");
+	assert_interrupted("127.0.0.1:5000/test/big:1", ": Extracting");
+	/* uninterrupted, it is a good image: the interrupted pulls failed for
+	 * no other reason */
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/big:1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	run(&r, BIN " run --root %s --net none big:1 /bin/ls /many/9", store);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_contains(r.out, "9999\n");
+}
+END_TEST
+
 START_TEST(bearer_tokens)
 {
 	char log[PATH_MAX];
@@ -494,6 +621,7 @@ int main(void)
 	tcase_add_test(tc, damaged_blobs);
 	tcase_add_test(tc, tls_with_test_ca);
 	tcase_add_test(tc, bearer_tokens);
+	tcase_add_test(tc, sigint_leaves_nothing);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
 }
