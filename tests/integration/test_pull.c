@@ -317,6 +317,71 @@ static void push_big_image(void)
 	layout_free(&l);
 }
 
+/* Put len bytes into the plain registry as a blob of repo, through the
+ * registry API itself (POST starts an upload, PUT sends its bytes): for
+ * what skopeo would not push. Its digest goes to digest. */
+static void put_blob(const char *repo, const void *data, size_t len, char digest[DIGEST_LEN + 1])
+{
+	char path[PATH_MAX];
+	struct run r;
+
+	snprintf(path, sizeof(path), "%s/blob", work);
+	FILE *f = fopen(path, "w");
+	fwrite(data, 1, len, f);
+	fclose(f);
+	digest_data(data, len, digest);
+	run(&r,
+	    "loc=$(curl -sf -D - -o /dev/null -X POST http://127.0.0.1:%d/v2/%s/blobs/uploads/ | "
+	    "tr -d '\\r' | sed -n 's/^[Ll]ocation: //p') && "
+	    "case $loc in /*) loc=http://127.0.0.1:%d$loc ;; esac && "
+	    "curl -sSf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @%s "
+	    "\"$loc&digest=%s\" 2>&1",
+	    PLAIN_PORT, repo, PLAIN_PORT, path, digest);
+	ck_assert_msg(r.code == 0, "upload to %s: %s", repo, r.out);
+}
+
+/* PUT a manifest (or index) of media type as repo:tag; its digest to
+ * digest. Returns its size. */
+static size_t put_manifest(const char *repo, const char *tag, const char *type, const char *json,
+			   char digest[DIGEST_LEN + 1])
+{
+	char path[PATH_MAX];
+	struct run r;
+
+	snprintf(path, sizeof(path), "%s/manifest", work);
+	FILE *f = fopen(path, "w");
+	fputs(json, f);
+	fclose(f);
+	digest_data(json, strlen(json), digest);
+	run(&r,
+	    "curl -sSf -X PUT -H 'Content-Type: %s' --data-binary @%s "
+	    "http://127.0.0.1:%d/v2/%s/manifests/%s 2>&1",
+	    type, path, PLAIN_PORT, repo, tag);
+	ck_assert_msg(r.code == 0, "manifest %s:%s: %s", repo, tag, r.out);
+	return strlen(json);
+}
+
+/* repo:tag, one layer and a config (JSON) of config_type. Returns the
+ * manifest's size, its digest in digest. */
+static size_t put_artifact(const char *repo, const char *tag, const char *config_type,
+			   const char *config, const char *layer_type, char digest[DIGEST_LEN + 1])
+{
+	char config_digest[DIGEST_LEN + 1], manifest[2048];
+	struct blob layer;
+
+	make_tar(&layer, ARCHIVE_FILTER_GZIP, false,
+		 (const struct tar_entry[]){{'f', "file", "data\n"}, {0}});
+	put_blob(repo, layer.data, layer.len, layer.digest);
+	put_blob(repo, config, strlen(config), config_digest);
+	snprintf(manifest, sizeof(manifest),
+		 "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MANIFEST "\",\"config\":{"
+		 "\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[{"
+		 "\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}]}",
+		 config_type, config_digest, strlen(config), layer_type, layer.digest, layer.len);
+	blob_free(&layer);
+	return put_manifest(repo, tag, OCI_MANIFEST, manifest, digest);
+}
+
 /* ---- checks ---- */
 
 /* Everything in the store, as names (layers, images, tmp, pulls). */
@@ -581,6 +646,44 @@ START_TEST(sigint_leaves_nothing)
 }
 END_TEST
 
+/* What is not a Linux container image is refused, saying what it is. */
+START_TEST(unsupported_media_types)
+{
+	char digest[DIGEST_LEN + 1], index[1024];
+	struct run r;
+	size_t size;
+
+	push_two_layers("test/two:v1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/two:v1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	/* a Helm chart, as `helm push` stores it: an OCI artifact */
+	put_artifact("test/chart", "0.1.0", "application/vnd.cncf.helm.config.v1+json",
+		     "{\"name\":\"chart\",\"version\":\"0.1.0\",\"apiVersion\":\"v2\"}",
+		     "application/vnd.cncf.helm.chart.content.v1.tar+gzip", digest);
+	assert_pull_fails("127.0.0.1:5000/test/chart:0.1.0",
+			  "pull 127.0.0.1:5000/test/chart:0.1.0: a Helm chart "
+			  "(application/vnd.cncf.helm.config.v1+json), not a container image");
+	/* a Windows image: its config says so */
+	size = put_artifact("test/win", "1", OCI_CONFIG,
+			    "{\"architecture\":\"amd64\",\"os\":\"windows\",\"rootfs\":{\"type\":"
+			    "\"layers\",\"diff_ids\":[]}}",
+			    OCI_LAYER "+gzip", digest);
+	assert_pull_fails("127.0.0.1:5000/test/win:1",
+			  "pull 127.0.0.1:5000/test/win:1: a Windows image, not a Linux one");
+	/* and an index that has only Windows images */
+	snprintf(index, sizeof(index),
+		 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+		 "\"manifests\":[{\"mediaType\":\"" OCI_MANIFEST "\",\"digest\":\"%s\","
+		 "\"size\":%zu,\"platform\":{\"os\":\"windows\",\"architecture\":\"amd64\"}}]}",
+		 digest, size);
+	put_manifest("test/win", "multi", "application/vnd.oci.image.index.v1+json", index, digest);
+	assert_pull_fails("127.0.0.1:5000/test/win:multi", "test/win:multi: a Windows image: no "
+							   "image for linux/");
+	assert_pull_fails("--platform windows/amd64 127.0.0.1:5000/test/win:multi",
+			  "a Windows image, not a Linux one");
+}
+END_TEST
+
 START_TEST(bearer_tokens)
 {
 	char log[PATH_MAX];
@@ -622,6 +725,7 @@ int main(void)
 	tcase_add_test(tc, tls_with_test_ca);
 	tcase_add_test(tc, bearer_tokens);
 	tcase_add_test(tc, sigint_leaves_nothing);
+	tcase_add_test(tc, unsupported_media_types);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
 }
