@@ -55,15 +55,35 @@ struct import {
 	uint64_t disk[IMAGE_MAX_LAYERS]; /* bytes each layer occupies on disk */
 };
 
+static int normalize_name(const char *name, char out[IMAGE_NAME_MAX + 1]);
+
+/* "x@sha256:<hex>", a name pinned by a digest (what `pull x@sha256:<hex>`
+ * stores): x must be a name without a tag. Such a name has no tag: docker
+ * shows <none>. -1 if malformed. */
+static int normalize_pinned(const char *name, const char *at, char out[IMAGE_NAME_MAX + 1])
+{
+	char repo[IMAGE_NAME_MAX + 1], canonical[IMAGE_NAME_MAX + 1];
+	size_t len = at - name;
+
+	if (len > IMAGE_NAME_MAX || digest_check(at + 1) < 0)
+		return -1;
+	memcpy(repo, name, len), repo[len] = '\0';
+	if (normalize_name(repo, canonical) < 0 || strlen(canonical) != len + strlen(":latest"))
+		return -1; /* a tag as well (nothing was added): docker says one or the other */
+	return strlcpy(out, name, IMAGE_NAME_MAX + 1) > IMAGE_NAME_MAX ? -1 : 0;
+}
+
 /* Docker's local names: "busybox" is "busybox:latest"; "library/busybox:1.36"
- * and "localhost:5000/x" are names too. Letters, digits and ._-/: only, no
- * component starting with '.' (so no ".."), no empty component. The
- * canonical name (with its tag) goes to out. -1 if malformed. */
+ * and "localhost:5000/x" are names too, and "x@sha256:<hex>". Letters, digits
+ * and ._-/: only, no component starting with '.' (so no ".."), no empty
+ * component. The canonical name (with its tag) goes to out. -1 if malformed. */
 static int normalize_name(const char *name, char out[IMAGE_NAME_MAX + 1])
 {
 	const char *slash = strrchr(name, '/'), *colon = strrchr(name, ':');
 	bool tagged = colon && (!slash || colon > slash) && colon[1];
 
+	if (strchr(name, '@'))
+		return normalize_pinned(name, strchr(name, '@'), out);
 	if (!*name || name[0] == '/' || name[strlen(name) - 1] == '/' || strstr(name, "//") ||
 	    (colon && !colon[1]))
 		return -1;
@@ -809,7 +829,8 @@ int store_list(const char *store, FILE *out)
 {
 	struct dirent **names;
 	struct image_info info;
-	char name[IMAGE_NAME_MAX + 1], size[16], age[32], *tag;
+	char name[IMAGE_NAME_MAX + 1], size[16], age[32], *at, *colon;
+	const char *tag;
 	int n = list_images(store, &names), r = n < 0 ? -1 : 0;
 
 	fprintf(out, LS_FORMAT, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
@@ -818,8 +839,9 @@ int store_list(const char *store, FILE *out)
 		if (store_load(store, name, &info) == 0) {
 			human_size(info.size, size, sizeof(size));
 			human_age(info.created, age, sizeof(age));
-			tag = strrchr(info.name, ':'); /* canonical names have a tag */
-			*tag++ = '\0';
+			at = strchr(info.name, '@'), colon = strrchr(info.name, ':');
+			tag = at ? "<none>" : colon + 1; /* pinned by a digest: no tag */
+			*(at ? at : colon) = '\0'; /* canonical names have one or the other */
 			fprintf(out, LS_FORMAT, info.name, tag, info.id + 7, age, size);
 		} else {
 			r = -1;
@@ -835,14 +857,16 @@ int store_inspect(const char *store, const char *name, FILE *out)
 {
 	struct image_info info;
 	json_object *config, *image = json_object_new_object(), *layers = json_object_new_array(),
-			     *tags = json_object_new_array(), *all = json_object_new_array(), *v;
+			     *tags = json_object_new_array(), *digests = json_object_new_array(),
+			     *all = json_object_new_array(), *v;
 
 	if (store_load(store, name, &info) < 0 || store_config(store, &info, &config) < 0) {
 		json_object_put(image), json_object_put(layers), json_object_put(tags);
-		json_object_put(all);
+		json_object_put(digests), json_object_put(all);
 		return errno == ENOENT ? failx("image %s: no such image", name) : -1;
 	}
-	json_object_array_add(tags, json_object_new_string(info.name));
+	json_object_array_add(strchr(info.name, '@') ? digests : tags,
+			      json_object_new_string(info.name)); /* docker's two lists */
 	for (size_t i = 0; i < info.n_layers; i++) {
 		json_object *layer = json_object_new_object();
 		json_object_object_add(layer, "Digest", json_object_new_string(info.layers[i]));
@@ -851,6 +875,7 @@ int store_inspect(const char *store, const char *name, FILE *out)
 	}
 	json_object_object_add(image, "Id", json_object_new_string(info.id));
 	json_object_object_add(image, "RepoTags", tags);
+	json_object_object_add(image, "RepoDigests", digests);
 	json_object_object_add(image, "Created", json_object_new_string(info.created));
 	json_object_object_add(image, "Size", json_object_new_int64(info.size));
 	json_object_object_add(

@@ -132,8 +132,11 @@ void reference_local_name(const char *text, const struct reference *ref, char *o
 	const char *base = strrchr(text, '/') ? strrchr(text, '/') + 1 : text;
 	bool tagged = memchr(base, ':', strcspn(base, "@")) != NULL;
 
-	snprintf(out, size, "%s%s%s", last ? last + 1 : ref->repository, tagged ? ":" : "",
-		 tagged ? ref->tag : "");
+	if (ref->digest[0]) /* pinned: the digest is the name's, as docker's NAME@DIGEST */
+		snprintf(out, size, "%s@%s", last ? last + 1 : ref->repository, ref->digest);
+	else
+		snprintf(out, size, "%s%s%s", last ? last + 1 : ref->repository, tagged ? ":" : "",
+			 tagged ? ref->tag : "");
 }
 
 bool registry_is_local(const char *registry)

@@ -99,7 +99,7 @@ static void pull_help(void)
 	printf("Usage: container image pull [OPTIONS] [REGISTRY[:PORT]/]REPO[:TAG|@sha256:DIGEST] "
 	       "[NAME]\n\n"
 	       "Download an image from a registry (Docker Hub unless REGISTRY is given) into\n"
-	       "the store, as NAME (default: the repository's last component[:TAG]).\n\n");
+	       "the store, as NAME (default: the repository's last component[:TAG|@DIGEST]).\n\n");
 	print_flags(PULL_FLAGS, N_PULL_FLAGS, 6);
 	printf("\nWARNING: step06 runs what it pulls with the host root's full power (no user\n"
 	       "namespace, no seccomp, all capabilities; step07 fixes that). Pull only images\n"

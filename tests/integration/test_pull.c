@@ -571,6 +571,23 @@ START_TEST(digest_pinning)
 	    digest);
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	ck_assert_contains(r.out, digest);
+	/* without a name: pin@<digest>, as docker has it (REPOSITORY pin, TAG
+	 * <none>), not pin:latest; run and rm find it by that name */
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/pin@%s", store, PLAIN_PORT, digest);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	run(&r, BIN " image ls --root %s | grep '^pin '", store);
+	ck_assert_msg(r.code == 0 && strstr(r.out, " <none> "), "%s", r.out);
+	run(&r, BIN " run --root %s --net none pin@%s /bin/cat /etc/os-release", store, digest);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_contains(r.out, "fixture upper");
+	run(&r, BIN " run --root %s --net none pin /bin/true", store);
+	ck_assert_contains(r.err, "pin"); /* pin:latest is another image: none here */
+	ck_assert_int_ne(r.code, 0);
+	run(&r, BIN " image inspect --root %s pin@%s", store, digest);
+	ck_assert_contains(r.out, "\"RepoDigests\": [\n      \"pin@sha256:");
+	run(&r, BIN " image rm --root %s pin@%s && " BIN " image ls --root %s | grep -c '^pin '",
+	    store, digest, store);
+	ck_assert_str_eq(r.out, "0\n");
 	assert_pull_fails("127.0.0.1:5000/test/pin@sha256:"
 			  "0000000000000000000000000000000000000000000000000000000000000000",
 			  "MANIFEST_UNKNOWN");
