@@ -13,7 +13,7 @@
  * halfway through the import; it or a failure removes the download
  * directory, and the store changes only when the import names the image.
  *
- * man: libcurl-multi(3), flock(2), mkdtemp(3)
+ * man: libcurl-multi(3), flock(2), mkdtemp(3), statvfs(3)
  */
 
 #include <bsd/libutil.h>
@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -464,6 +465,29 @@ static bool layer_stored(const struct pull *p, const char *digest)
 	       access(path, F_OK) == 0;
 }
 
+/* Which layers the store lacks (WAITING), and is there room to download
+ * them? The manifest declares each blob's size: better to say so now than
+ * to fill the disk halfway. (Unpacked, they take more: the import checks
+ * that as it goes.) */
+static int plan_downloads(struct pull *p)
+{
+	uint64_t need = 0, room;
+	struct statvfs fs;
+
+	for (size_t i = 0; i < p->n_layers; i++) {
+		p->state[i] = layer_stored(p, p->layers[i].digest) ? STORED : WAITING;
+		need += p->state[i] == WAITING ? p->layers[i].size : 0;
+	}
+	if (fstatvfs(p->dir_fd, &fs) < 0)
+		return fail("statvfs %s", p->dir);
+	room = (uint64_t)fs.f_bavail * fs.f_frsize;
+	if (need > room)
+		return failx("pull %s: the layers to download are %ju bytes, the image store's "
+			     "filesystem (%s) has %ju free",
+			     p->reg.label, (uintmax_t)need, p->store, (uintmax_t)room);
+	return 0;
+}
+
 /* Open blobs/sha256/<hex> for layer i and add its transfer to multi. */
 static int start_download(struct pull *p, CURLM *multi, size_t i)
 {
@@ -511,7 +535,8 @@ static void update_progress(struct pull *p, long *last)
 	}
 }
 
-/* Every missing layer, PARALLEL_DOWNLOADS at a time (curl queues the rest). */
+/* Every missing layer (plan_downloads), PARALLEL_DOWNLOADS at a time (curl
+ * queues the rest). */
 static int download_layers(struct pull *p)
 {
 	CURLM *multi = curl_multi_init();
@@ -521,7 +546,6 @@ static int download_layers(struct pull *p)
 
 	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, PARALLEL_DOWNLOADS);
 	for (size_t i = 0; i < p->n_layers && r == 0; i++) {
-		p->state[i] = layer_stored(p, p->layers[i].digest) ? STORED : WAITING;
 		show(p, p->tty ? -1 : (long)i);
 		if (p->state[i] == WAITING && (r = start_download(p, multi, i)) == 0)
 			p->downloads++;
@@ -576,6 +600,7 @@ static int pull(struct pull *p)
 	    check_config(p) < 0) /* a Linux image? */
 		return -1;
 	if (check_interrupted(p) < 0 || make_download_dir(p) < 0 || /* STORE/pulls/<random> */
+	    plan_downloads(p) < 0 || /* what we lack; room for it? */
 	    write_layout(p, config) < 0 || /* manifest, config, index.json */
 	    download_layers(p) < 0 || /* the blobs we lack, verified */
 	    check_interrupted(p) < 0)

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -259,35 +260,37 @@ static void push_two_layers(const char *repo, int port, int filter, const char *
 	layout_free(&l);
 }
 
-/* A gzip layer (and its plain tar, for the config's diff_ids) of
- * MANY_FILES empty files and one file of RANDOM_BYTES that gzip cannot
- * shrink: slow to download through the proxy, slow to import. */
-static void make_big_layer(struct blob *gz, struct blob *plain)
+/* A gzip layer (and its plain tar, for the config's diff_ids) of files
+ * empty files many/<i/1000>/<i> and one file, name, of bytes bytes:
+ * random ones (noise) that no compressor shrinks, or zeros, which gzip
+ * shrinks a thousandfold. */
+static void make_layer(struct blob *gz, struct blob *plain, int files, const char *name,
+		       size_t bytes, bool noise)
 {
 	struct blob *out[] = {gz, plain};
 	char path[64];
-	uint32_t x = 2463534242; /* xorshift32: bytes no compressor finds a pattern in */
+	uint32_t x = 2463534242; /* xorshift32 */
 
-	unsigned char *noise = malloc(RANDOM_BYTES);
-	for (size_t i = 0; i < RANDOM_BYTES; i++)
-		x ^= x << 13, x ^= x >> 17, x ^= x << 5, noise[i] = x;
+	unsigned char *data = calloc(1, bytes);
+	for (size_t i = 0; noise && i < bytes; i++)
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5, data[i] = x;
 	for (int k = 0; k < 2; k++) {
 		struct archive *a = archive_write_new();
-		size_t size = MANY_FILES * 1024 + 2 * RANDOM_BYTES, used = 0;
+		size_t size = files * 1024 + 2 * bytes + 65536, used = 0;
 		out[k]->data = malloc(size);
 		archive_write_set_format_pax_restricted(a);
 		archive_write_add_filter(a, k ? ARCHIVE_FILTER_NONE : ARCHIVE_FILTER_GZIP);
 		ck_assert_int_eq(archive_write_open_memory(a, out[k]->data, size, &used), 0);
-		for (int i = -1; i < MANY_FILES; i++) {
+		for (int i = -1; i < files; i++) {
 			struct archive_entry *e = archive_entry_new();
-			snprintf(path, sizeof(path), i < 0 ? "noise" : "many/%d/%d", i / 1000, i);
-			archive_entry_set_pathname(e, path);
+			snprintf(path, sizeof(path), "many/%d/%d", i / 1000, i);
+			archive_entry_set_pathname(e, i < 0 ? name : path);
 			archive_entry_set_filetype(e, AE_IFREG);
 			archive_entry_set_perm(e, 0644);
-			archive_entry_set_size(e, i < 0 ? RANDOM_BYTES : 0);
+			archive_entry_set_size(e, i < 0 ? bytes : 0);
 			ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
 			if (i < 0)
-				archive_write_data(a, noise, RANDOM_BYTES);
+				archive_write_data(a, data, bytes);
 			archive_entry_free(e);
 		}
 		ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
@@ -295,7 +298,22 @@ static void make_big_layer(struct blob *gz, struct blob *plain)
 		out[k]->len = used;
 		digest_data(out[k]->data, used, out[k]->digest);
 	}
-	free(noise);
+	free(data);
+}
+
+/* An image of this one layer, pushed as repo. */
+static void push_layer_image(const char *repo, int files, const char *name, size_t bytes,
+			     bool noise)
+{
+	struct blob gz, plain;
+	struct layout l = {0};
+	json_object *d;
+
+	make_layer(&gz, &plain, files, name, bytes, noise);
+	d = add_image(&l, &gz, &plain, 1, OCI_LAYER "+gzip", "amd64");
+	push(&l, &d, 1, repo, PLAIN_PORT, "");
+	blob_free(&gz), blob_free(&plain);
+	layout_free(&l);
 }
 
 /* test/big:1: the two-layer image's lower layer (so one layer is shared
@@ -309,7 +327,7 @@ static void push_big_image(void)
 	make_two_layers(&z[0], &z[2], ARCHIVE_FILTER_GZIP);
 	make_two_layers(&plain[0], &plain[2], ARCHIVE_FILTER_NONE);
 	blob_free(&z[2]), blob_free(&plain[2]);
-	make_big_layer(&z[1], &plain[1]);
+	make_layer(&z[1], &plain[1], MANY_FILES, "noise", RANDOM_BYTES, true);
 	d = add_image(&l, z, plain, 2, OCI_LAYER "+gzip", "amd64");
 	push(&l, &d, 1, "test/big:1", PLAIN_PORT, "");
 	for (int i = 0; i < 2; i++)
@@ -384,12 +402,12 @@ static size_t put_artifact(const char *repo, const char *tag, const char *config
 
 /* ---- checks ---- */
 
-/* Everything in the store, as names (layers, images, tmp, pulls). */
-static char *store_listing(void)
+/* Everything in the store at root, as names (layers, images, tmp, pulls). */
+static char *listing(const char *root)
 {
 	struct run r;
 
-	run(&r, "cd %s && find . | sort", store);
+	run(&r, "cd %s && find . | sort", root);
 	return strdup(r.out);
 }
 
@@ -402,41 +420,58 @@ static void assert_one_line(const struct run *r, const char *message)
 		      r->err);
 }
 
-/* A pull that must fail with message and leave the store as it was. */
-static void assert_pull_fails(const char *args, const char *message)
+/* A pull into root that must fail with message and leave it as it was. */
+static void assert_pull_fails_in(const char *root, const char *args, const char *message)
 {
-	char *before = store_listing(), *after;
+	char *before = listing(root), *after;
 	struct run r;
 
-	run(&r, BIN " image pull --root %s %s", store, args);
+	run(&r, BIN " image pull --root %s %s", root, args);
 	assert_one_line(&r, message);
-	after = store_listing();
+	after = listing(root);
 	ck_assert_str_eq(before, after);
 	free(before), free(after);
 }
 
-/* Pull args in the background (stderr too), send SIGINT once a line with
- * when shows, and check: one line saying so, exit 125, and the store as it
- * was (no image, no layer, no download or import directory). */
-static void assert_interrupted(const char *args, const char *when)
+static void assert_pull_fails(const char *args, const char *message)
 {
-	char *before = store_listing(), *after, said[4096] = "";
+	assert_pull_fails_in(store, args, message);
+}
+
+/* Pull args into root in the background, do act(pid) once a line with when
+ * shows, and check: it fails, exit 125, with the last line (stderr, after
+ * its progress) containing message; and root is as it was (no image, no
+ * layer, no download or import directory). */
+static void assert_pull_stopped(const char *root, const char *args, const char *when,
+				void (*act)(pid_t), const char *message)
+{
+	char *before = listing(root), *after, said[4096] = "";
 	struct bg b;
 
-	start_bg(&b, BIN " image pull --root %s %s 2>&1", store, args);
+	start_bg(&b, BIN " image pull --root %s %s 2>&1", root, args);
 	while (next_line(&b)[0] && !strstr(b.line, when))
 		;
 	ck_assert_msg(strstr(b.line, when), "the pull ended before \"%s\"", when);
-	ck_assert_int_eq(kill(b.pid, SIGINT), 0);
+	act(b.pid);
 	while (next_line(&b)[0])
-		strlcat(said, b.line, sizeof(said));
+		strlcpy(said, b.line, sizeof(said));
 	ck_assert_int_eq(stop_bg(&b), 125);
-	ck_assert_contains(said, "container: pull 127.0.0.1:");
-	ck_assert_contains(said, ": interrupted by SIGINT; nothing was stored\n");
-	ck_assert_msg(!strstr(said, "Status:"), "%s", said);
-	after = store_listing();
+	ck_assert_contains(said, message);
+	after = listing(root);
 	ck_assert_str_eq(before, after);
 	free(before), free(after);
+}
+
+static void interrupt(pid_t pid)
+{
+	ck_assert_int_eq(kill(pid, SIGINT), 0);
+}
+
+/* Ctrl-C: the pull says so in one line. */
+static void assert_interrupted(const char *args, const char *when)
+{
+	assert_pull_stopped(store, args, when, interrupt,
+			    ": interrupted by SIGINT; nothing was stored\n");
 }
 
 /* How many layer blob GETs the registry named has logged. */
@@ -701,6 +736,58 @@ START_TEST(unsupported_media_types)
 }
 END_TEST
 
+static char small[PATH_MAX]; /* a small tmpfs: a disk that fills up */
+
+/* Fill the small disk up (what another program might do meanwhile). */
+static void fill_disk(pid_t pid)
+{
+	struct run r;
+
+	(void)pid;
+	run(&r, "head -c 64M /dev/zero > %s/ballast", small);
+	ck_assert_int_ne(r.code, 0); /* "No space left on device" */
+}
+
+/* A disk that is too small, or fills up: one line, nothing left. */
+START_TEST(disk_full)
+{
+	char root[PATH_MAX + 8];
+	struct run r;
+
+	push_layer_image("test/noise:1", 0, "noise", 2 << 20, true); /* 2 MiB, 2 MiB gzip'ed */
+	push_layer_image("test/zeros:1", 0, "zeros", 8 << 20, false); /* 8 MiB, 8 KiB gzip'ed */
+	snprintf(small, sizeof(small), "%s/small", work);
+	snprintf(root, sizeof(root), "%s/store", small);
+	ck_assert_int_eq(mkdir(small, 0700), 0);
+	ck_assert_int_eq(mount("kobako-test", small, "tmpfs", 0, "size=4m,mode=0700"), 0);
+	/* a store with an image in it (a tiny one: the disk is small) */
+	run(&r,
+	    "mkdir %s/tiny && echo x > %s/tiny/x && tar -C %s/tiny -cf %s/tiny.tar . && " BIN
+	    " image import --root %s %s/tiny.tar tiny",
+	    work, work, work, work, root, work);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	/* the disk fills up while the layer arrives (slowly, through the proxy) */
+	assert_pull_stopped(root, "127.0.0.1:5003/test/noise:1", ": Downloading", fill_disk,
+			    ": No space left on device\n");
+	/* the disk has less room than the manifest says the layers need */
+	run(&r, "rm %s/ballast && head -c 3M /dev/zero > %s/ballast", small, small);
+	assert_pull_fails_in(root, "127.0.0.1:5000/test/noise:1",
+			     "pull 127.0.0.1:5000/test/noise:1: the layers to download are ");
+	/* a layer fits, but not unpacked */
+	run(&r, "rm %s/ballast", small);
+	assert_pull_fails_in(root, "127.0.0.1:5000/test/zeros:1",
+			     "entry 'zeros': the files need 8388608 bytes, the store's "
+			     "filesystem has ");
+	/* and with room, it pulls */
+	ck_assert_int_eq(umount2(small, MNT_DETACH), 0);
+	run(&r,
+	    BIN " image pull -q --root %s/store2 127.0.0.1:%d/test/zeros:1 && " BIN
+		" image ls --root %s/store2 | grep '^zeros '",
+	    work, PLAIN_PORT, work);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+}
+END_TEST
+
 START_TEST(bearer_tokens)
 {
 	char log[PATH_MAX];
@@ -743,6 +830,7 @@ int main(void)
 	tcase_add_test(tc, bearer_tokens);
 	tcase_add_test(tc, sigint_leaves_nothing);
 	tcase_add_test(tc, unsupported_media_types);
+	tcase_add_test(tc, disk_full);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
 }
