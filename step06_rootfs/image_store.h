@@ -4,7 +4,9 @@
  *                            stored once however many images use it
  *   images/<name>.json       {"name", "id", "ref", "created", "size", "layers":
  *                            [bottom..top], "layer_sizes", "config": the config blob};
- *                            <name> with its tag ("busybox:latest"), '/' written '+'
+ *                            <name> with its tag ("busybox:latest") or digest
+ *                            ("x@sha256:<hex>"), '/' written '+' (an older
+ *                            store's busybox.json is renamed when next used)
  *   containers/<id>/layers   ["keep"], "image <id>", then the digests it stacks
  *   containers/<id>/         upper/, work/, rootfs/ of a running container, and
  *                            its layers record, flock()ed while it runs

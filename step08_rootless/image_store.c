@@ -116,6 +116,48 @@ static void name_of_file(const char *file, char name[IMAGE_NAME_MAX + 1])
 		*p = *p == '+' ? '/' : *p;
 }
 
+static int is_json(const struct dirent *d);
+
+/* Stores from before Docker's names kept an untagged image as
+ * images/busybox.json: it is images/busybox:latest.json now (every name has
+ * a tag or a digest, so a ':'). Call with the store's lock held: shared is
+ * enough, only writers make names and they hold it exclusively. */
+static void rename_old_images(const char *store)
+{
+	char dir[PATH_MAX], name[IMAGE_NAME_MAX + 1], canonical[IMAGE_NAME_MAX + 1], rel[PATH_MAX];
+	const char *file = rel + strlen(IMAGES_DIR "/");
+	DIR *images = path_join(dir, sizeof(dir), store, IMAGES_DIR) < 0 ? NULL : opendir(dir);
+	struct dirent *d;
+
+	while (images && (d = readdir(images))) {
+		name_of_file(d->d_name, name);
+		if (!is_json(d) || strchr(d->d_name, ':') || normalize_name(name, canonical) < 0)
+			continue;
+		image_file(canonical, rel, sizeof(rel));
+		if (renameat2(dirfd(images), d->d_name, dirfd(images), file, RENAME_NOREPLACE) <
+			0 &&
+		    errno == EEXIST)
+			unlinkat(dirfd(images), d->d_name, 0); /* imported since: that one counts */
+	}
+	if (images)
+		closedir(images);
+}
+
+/* rename_old_images for a reader (image ls, inspect), unless an import or
+ * rm holds the lock: that one renames them. */
+static void rename_old_images_now(const char *store)
+{
+	char path[PATH_MAX];
+	int fd = path_join(path, sizeof(path), store, LOCK_FILE) < 0
+		     ? -1
+		     : open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) == 0)
+		rename_old_images(store);
+	if (fd >= 0)
+		close(fd);
+}
+
 int store_layer_path(const char *store, const char *digest, char *path, size_t size)
 {
 	char rel[PATH_MAX];
@@ -142,6 +184,7 @@ static int open_store(const char *store, struct import *im)
 	im->lock_fd = flopen(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600); /* waits for LOCK_EX */
 	if (im->lock_fd < 0)
 		return errno == EINTR && extract_stop ? -1 : fail("lock %s", path);
+	rename_old_images(store);
 	if (remove_tree(im->store_fd, TMP_DIR) < 0 ||
 	    mkdirat(im->store_fd, TMP_DIR, STORE_MODE) < 0 ||
 	    (im->tmp_fd = openat(im->store_fd, TMP_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -831,8 +874,10 @@ int store_list(const char *store, FILE *out)
 	struct image_info info;
 	char name[IMAGE_NAME_MAX + 1], size[16], age[32], *at, *colon;
 	const char *tag;
-	int n = list_images(store, &names), r = n < 0 ? -1 : 0;
+	int n, r;
 
+	rename_old_images_now(store);
+	n = list_images(store, &names), r = n < 0 ? -1 : 0;
 	fprintf(out, LS_FORMAT, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
 	for (int i = 0; i < n; i++) {
 		name_of_file(names[i]->d_name, name);
@@ -860,6 +905,7 @@ int store_inspect(const char *store, const char *name, FILE *out)
 			     *tags = json_object_new_array(), *digests = json_object_new_array(),
 			     *all = json_object_new_array(), *v;
 
+	rename_old_images_now(store);
 	if (store_load(store, name, &info) < 0 || store_config(store, &info, &config) < 0) {
 		json_object_put(image), json_object_put(layers), json_object_put(tags);
 		json_object_put(digests), json_object_put(all);
@@ -909,6 +955,7 @@ int store_lock_shared(const char *store, bool create)
 			close(fd);
 		return -1;
 	}
+	rename_old_images(store);
 	return fd;
 }
 

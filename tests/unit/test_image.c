@@ -745,6 +745,38 @@ START_TEST(bad_names_rejected)
 }
 END_TEST
 
+/* A store from before Docker's names: images/old.json is old:latest. */
+START_TEST(old_names_renamed)
+{
+	char tar[PATH_MAX], from[PATH_MAX], to[PATH_MAX], out[4096] = "";
+	struct image_info info;
+
+	snprintf(tar, sizeof(tar), "%s/build/images/busybox.tar", top());
+	ck_assert_int_eq(import(tar, "old", NULL), 0);
+	snprintf(from, sizeof(from), "%s/images/old:latest.json", store);
+	snprintf(to, sizeof(to), "%s/images/old.json", store);
+	ck_assert_int_eq(rename(from, to), 0); /* as the old code named it */
+	ck_assert_int_eq(store_load(store, "old", &info), -1);
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	ck_assert_int_eq(store_list(store, f), 0); /* image ls renames it */
+	fclose(f);
+	ck_assert_msg(strstr(out, "\nold  ") && strstr(out, "  latest  "), "%s", out);
+	ck_assert_int_eq(access(from, F_OK), 0);
+	ck_assert_int_eq(store_load(store, "old", &info), 0);
+	/* run (the shared lock) renames too; an image imported since wins */
+	ck_assert_int_eq(link(from, to), 0);
+	int fd = store_lock_shared(store, false);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(access(to, F_OK), -1);
+	ck_assert_int_eq(access(from, F_OK), 0);
+	/* and image rm (the store's lock) */
+	ck_assert_int_eq(rename(from, to), 0);
+	ck_assert_int_eq(store_remove(store, "old", false), 0);
+	ck_assert_int_eq(count("images"), 0);
+}
+END_TEST
+
 /* `pull x@sha256:<hex>` stores x@sha256:<hex>: docker's REPOSITORY x, TAG
  * <none>, found by that name (`run x@sha256:<hex>`), not as x:latest. */
 START_TEST(name_pinned_by_digest)
@@ -855,6 +887,7 @@ int main(void)
 	tcase_add_test(tc, digest_is_not_a_path);
 	tcase_add_test(tc, bad_names_rejected);
 	tcase_add_test(tc, name_pinned_by_digest);
+	tcase_add_test(tc, old_names_renamed);
 	tcase_add_test(tc, metadata_preserved);
 	tcase_add_test(tc, later_entries_replace_earlier);
 	tcase_add_test(tc, kept_parent_is_resolved_again);
