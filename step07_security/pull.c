@@ -649,6 +649,7 @@ int main(int argc, char **argv)
 		       p.local_name);
 	response_free(&p.manifest);
 	response_free(&p.config);
+	registry_close(&p.reg);
 	curl_global_cleanup();
 	return r < 0 ? EXIT_RUNTIME : 0;
 }
