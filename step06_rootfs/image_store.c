@@ -116,7 +116,25 @@ static void name_of_file(const char *file, char name[IMAGE_NAME_MAX + 1])
 		*p = *p == '+' ? '/' : *p;
 }
 
-static int is_json(const struct dirent *d);
+/* An image's file (scandir's filter): "<name>.json". */
+static int is_json(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
+}
+
+/* Names of all images, sorted (scandir(3)). Returns the count or -1. */
+static int list_images(const char *store, struct dirent ***names)
+{
+	char path[PATH_MAX];
+
+	path_join(path, sizeof(path), store, IMAGES_DIR);
+	int n = scandir(path, names, is_json, alphasort);
+	if (n < 0 && errno == ENOENT)
+		return *names = NULL, 0;
+	return n < 0 ? fail("%s", path) : n;
+}
 
 /* Stores from before Docker's names kept an untagged image as
  * images/busybox.json: it is images/busybox:latest.json now (every name has
@@ -134,9 +152,8 @@ static void rename_old_images(const char *store)
 		if (!is_json(d) || strchr(d->d_name, ':') || normalize_name(name, canonical) < 0)
 			continue;
 		image_file(canonical, rel, sizeof(rel));
-		if (renameat2(dirfd(images), d->d_name, dirfd(images), file, RENAME_NOREPLACE) <
-			0 &&
-		    errno == EEXIST)
+		int r = renameat2(dirfd(images), d->d_name, dirfd(images), file, RENAME_NOREPLACE);
+		if (r < 0 && errno == EEXIST)
 			unlinkat(dirfd(images), d->d_name, 0); /* imported since: that one counts */
 	}
 	if (images)
@@ -295,7 +312,6 @@ static int commit_layer(struct import *im, const char *tmp_name, size_t i)
 	return 0;
 }
 
-static int list_images(const char *store, struct dirent ***names);
 static int load_image(const char *store, const char *name, struct image_info *info);
 
 /* The bytes on disk that an image's JSON records for a stored layer; 0 if
@@ -310,9 +326,10 @@ static uint64_t recorded_size(const char *store, const char *digest)
 
 	for (int i = 0; i < n; i++) {
 		name_of_file(names[i]->d_name, name);
-		for (size_t l = 0;
-		     !size && load_image(store, name, &info) == 0 && l < info.n_layers; l++)
-			size = strcmp(info.layers[l], digest) == 0 ? info.layer_sizes[l] : 0;
+		if (!size && load_image(store, name, &info) == 0)
+			for (size_t l = 0; l < info.n_layers; l++)
+				if (strcmp(info.layers[l], digest) == 0)
+					size = info.layer_sizes[l];
 		free(names[i]);
 	}
 	if (n >= 0)
@@ -442,25 +459,6 @@ static void forget_new_layers(struct import *im)
 		if (im->added[i])
 			remove_tree(im->store_fd, path);
 	}
-}
-
-static int is_json(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-
-	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
-}
-
-/* Names of all images, sorted (scandir(3)). Returns the count or -1. */
-static int list_images(const char *store, struct dirent ***names)
-{
-	char path[PATH_MAX];
-
-	path_join(path, sizeof(path), store, IMAGES_DIR);
-	int n = scandir(path, names, is_json, alphasort);
-	if (n < 0 && errno == ENOENT)
-		return *names = NULL, 0;
-	return n < 0 ? fail("%s", path) : n;
 }
 
 enum record { NO_RECORD, HELD, DEAD };
