@@ -22,8 +22,7 @@
 #include "image_manifest.h"
 
 #define CONTAINERS_DIR "containers" /* below the store: one directory per container */
-#define IMAGE_NAME_MAX                                                                             \
-	128 /* letters, digits, "._:-/" (no component starting with "."), "@sha256:<hex>" */
+#define IMAGE_NAME_MAX 128 /* letters, digits, "._:-/@"; no component starting with "." */
 #define CREATED_MAX 40 /* "2024-05-01T12:00:00.123456789Z" */
 
 struct image_info {
