@@ -155,6 +155,18 @@ static size_t keep_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+volatile sig_atomic_t registry_stop;
+
+/* curl calls it about once a second, and as bytes move: non-zero ends the
+ * transfer (CURLE_ABORTED_BY_CALLBACK), so Ctrl-C need not wait for a
+ * registry that does not answer. */
+static int keep_going(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		      curl_off_t ulnow)
+{
+	(void)data, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return registry_stop != 0;
+}
+
 /* The options every request of ours has. */
 static void setup_handle(struct registry *reg, CURL *h, const char *url, char *errbuf)
 {
@@ -172,6 +184,8 @@ static void setup_handle(struct registry *reg, CURL *h, const char *url, char *e
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, keep_going);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	if (reg->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, reg->ca_file);
 	if (reg->insecure) {
@@ -181,10 +195,14 @@ static void setup_handle(struct registry *reg, CURL *h, const char *url, char *e
 	errbuf[0] = '\0';
 }
 
-/* "what curl said" for a failed transfer. */
-static const char *transfer_error(CURLcode code, const char *errbuf)
+/* One line for a failed transfer: "pull LABEL: WHAT: what curl said". None
+ * if registry_stop ended it: the caller says so. */
+static int fail_transfer(struct registry *reg, const char *what, CURLcode code, const char *errbuf)
 {
-	return errbuf[0] ? errbuf : curl_easy_strerror(code);
+	if (code == CURLE_ABORTED_BY_CALLBACK && registry_stop)
+		return errno = EINTR, -1;
+	return failx("pull %s: %s: %s", reg->label, what,
+		     errbuf[0] ? errbuf : curl_easy_strerror(code));
 }
 
 /* GET url into res, sending auth (a header line or "") and accept (or
@@ -296,10 +314,9 @@ static int fetch_token(struct registry *reg)
 	if (reg->basic[0])
 		snprintf(basic, sizeof(basic), "Authorization: Basic %s", reg->basic);
 	code = get(reg, url, basic, NULL, &res, errbuf);
+	snprintf(url, sizeof(url), "token from %s", reg->challenge.realm);
 	if (code != CURLE_OK)
-		return response_free(&res),
-		       failx("pull %s: token from %s: %s", reg->label, reg->challenge.realm,
-			     transfer_error(code, errbuf));
+		return response_free(&res), fail_transfer(reg, url, code, errbuf);
 	if (res.status != 200)
 		return fail_status(reg, "token", &res), response_free(&res), -1;
 	obj = json_tokener_parse(res.body);
@@ -343,8 +360,7 @@ static int get_authorized(struct registry *reg, const char *path, const char *ac
 	for (int attempt = 0;; attempt++) {
 		code = get(reg, url, reg->auth, accept, res, errbuf);
 		if (code != CURLE_OK)
-			return failx("pull %s: %s: %s", reg->label, url,
-				     transfer_error(code, errbuf));
+			return fail_transfer(reg, url, code, errbuf);
 		if (res->status != 401)
 			return 0;
 		if (attempt > 0)
@@ -396,7 +412,7 @@ int registry_open(struct registry *reg, const struct reference *ref, const char 
 	else if (plain_allowed && !insecure && code == CURLE_OK)
 		code = ping(reg, "https", true, &res, errbuf);
 	if (code != CURLE_OK)
-		r = failx("pull %s: %s: %s", reg->label, reg->base, transfer_error(code, errbuf));
+		r = fail_transfer(reg, reg->base, code, errbuf);
 	else if (res.status == 401)
 		r = authenticate(reg, res.www_authenticate);
 	response_free(&res);
@@ -537,7 +553,7 @@ int registry_blob_finish(struct registry *reg, struct blob *b, CURLcode code)
 		return failx("pull %s: %s: larger than the %ju bytes the manifest says", reg->label,
 			     what, (uintmax_t)b->size);
 	if (code != CURLE_OK && code != CURLE_WRITE_ERROR)
-		return failx("pull %s: %s: %s", reg->label, what, transfer_error(code, b->errbuf));
+		return fail_transfer(reg, what, code, b->errbuf);
 	if (status == 401 && !reg->refreshed) { /* the token expired: renew it, once */
 		reg->refreshed = true;
 		return authenticate(reg, b->fail.www_authenticate) < 0 ? -1 : 1;

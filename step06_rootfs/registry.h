@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <nettle/sha2.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -62,6 +63,10 @@ struct blob {
 	char errbuf[CURL_ERROR_SIZE];
 	struct response fail; /* the body of an error status */
 };
+
+/* A signal handler sets it to end every transfer within a second; what
+ * failed for that says nothing (-1, errno EINTR): the caller does. */
+extern volatile sig_atomic_t registry_stop;
 
 /* Parse a WWW-Authenticate header value. 0, or -1 if it is not one. */
 int challenge_parse(const char *header, struct challenge *c);

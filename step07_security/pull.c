@@ -64,11 +64,13 @@ struct pull {
 
 static volatile sig_atomic_t interrupted;
 
-/* Noted here, acted on at the next check: the download loop, between two
- * entries of a layer (extract_stop, archive.h), before the image is named. */
+/* Noted here, acted on at the next check: a transfer within a second
+ * (registry_stop), the download loop, between two entries of a layer
+ * (extract_stop, archive.h), before the image is named. What stops for it
+ * says nothing; main() says it once. */
 static void on_signal(int sig)
 {
-	interrupted = extract_stop = sig;
+	interrupted = extract_stop = registry_stop = sig;
 }
 
 static const char *LAYER_TYPES[] = {"application/vnd.oci.image.layer.v1.tar",
@@ -208,12 +210,10 @@ static void move_layers(struct pull *p, enum layer_state from, enum layer_state 
 	show(p, -1); /* a terminal: redraw */
 }
 
-/* -1 after one line if a signal asked us to stop. */
-static int check_interrupted(const struct pull *p)
+/* -1 if a signal asked us to stop. */
+static int check_interrupted(void)
 {
-	return interrupted ? failx("pull %s: interrupted by SIG%s; nothing was stored",
-				   p->reg.label, sigabbrev_np(interrupted))
-			   : 0;
+	return interrupted ? -1 : 0;
 }
 
 static long now_ms(void)
@@ -551,7 +551,7 @@ static int download_layers(struct pull *p)
 			p->downloads++;
 	}
 	while (r == 0 && running) {
-		if (check_interrupted(p) < 0)
+		if (check_interrupted() < 0)
 			r = -1;
 		else if (curl_multi_perform(multi, &running) != CURLM_OK)
 			r = failx("pull %s: curl_multi_perform failed", p->reg.label);
@@ -599,17 +599,17 @@ static int pull(struct pull *p)
 	if (registry_get_blob(&p->reg, config, &p->config) < 0 || /* the image's JSON */
 	    check_config(p) < 0) /* a Linux image? */
 		return -1;
-	if (check_interrupted(p) < 0 || make_download_dir(p) < 0 || /* STORE/pulls/<random> */
+	if (check_interrupted() < 0 || make_download_dir(p) < 0 || /* STORE/pulls/<random> */
 	    plan_downloads(p) < 0 || /* what we lack; room for it? */
 	    write_layout(p, config) < 0 || /* manifest, config, index.json */
 	    download_layers(p) < 0 || /* the blobs we lack, verified */
-	    check_interrupted(p) < 0)
+	    check_interrupted() < 0)
 		return -1;
 	move_layers(p, DOWNLOADED, EXTRACTING);
 	/* The store checks and unpacks the layout like any image archive; a
-	 * signal stops it quietly (EINTR), leaving the store as it was. */
+	 * signal stops it quietly, leaving the store as it was. */
 	if (store_import(p->store, p->dir, p->local_name, NULL) < 0)
-		return errno == EINTR && interrupted ? check_interrupted(p) : -1;
+		return -1;
 	move_layers(p, EXTRACTING, PULL_COMPLETE);
 	return 0;
 }
@@ -642,6 +642,9 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r = pull(&p);
+	if (r < 0 && interrupted) /* what stopped for it said nothing */
+		failx("pull %s: interrupted by SIG%s; nothing was stored",
+		      p.reg.label[0] ? p.reg.label : p.text, sigabbrev_np(interrupted));
 	remove_download_dir(&p);
 	if (r == 0 && !p.quiet)
 		printf("Digest: %s\nStatus: %s for %s as %s\n", p.manifest.digest,

@@ -34,6 +34,7 @@
 #define TOKEN_PORT 5001
 #define ISSUER_PORT 5002
 #define SLOW_PORT 5003 /* slow_proxy.py to PLAIN_PORT */
+#define SILENT_PORT 5004 /* a socket that never answers */
 #define SLOW_RATE "262144" /* bytes/s through it */
 #define MANY_FILES 10000 /* the big layer: its import takes half a second or more */
 #define RANDOM_BYTES (2 << 20) /* and a file that does not compress */
@@ -736,6 +737,32 @@ START_TEST(unsupported_media_types)
 }
 END_TEST
 
+/* Ctrl-C while a registry keeps silent: the pull ends (in a second), it
+ * does not wait a minute for the registry to give up. */
+START_TEST(sigint_while_registry_silent)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(SILENT_PORT),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), conn;
+	char said[1024] = "";
+	struct bg b;
+
+	ck_assert_int_eq(bind(listener, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(listener, 4), 0);
+	start_bg(&b, BIN " image pull --root %s 127.0.0.1:%d/x 2>&1", store, SILENT_PORT);
+	conn = accept(listener, NULL, NULL); /* the pull is connected, and waits */
+	ck_assert_int_ge(conn, 0);
+	ck_assert_int_eq(kill(b.pid, SIGINT), 0);
+	while (next_line(&b)[0])
+		strlcat(said, b.line, sizeof(said));
+	ck_assert_int_eq(stop_bg(&b), 125);
+	ck_assert_str_eq(said, "container: pull 127.0.0.1:5004/x:latest: interrupted by SIGINT; "
+			       "nothing was stored\n");
+	close(conn), close(listener);
+}
+END_TEST
+
 static char small[PATH_MAX]; /* a small tmpfs: a disk that fills up */
 
 /* Fill the small disk up (what another program might do meanwhile). */
@@ -831,6 +858,7 @@ int main(void)
 	tcase_add_test(tc, sigint_leaves_nothing);
 	tcase_add_test(tc, unsupported_media_types);
 	tcase_add_test(tc, disk_full);
+	tcase_add_test(tc, sigint_while_registry_silent);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
 }
