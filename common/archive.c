@@ -39,6 +39,8 @@
 
 #define PARENT_MODE 0755 /* directories the archive did not list */
 
+volatile sig_atomic_t extract_stop;
+
 struct unpack {
 	struct archive *a;
 	const char *label;
@@ -424,6 +426,8 @@ static int unpack_all(struct unpack *u)
 	int r, entries = 0;
 
 	while ((r = archive_read_next_header(u->a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		if (extract_stop)
+			return errno = EINTR, -1;
 		if (unpack_entry(u, e) < 0)
 			return -1;
 		entries++;
@@ -459,10 +463,12 @@ int extract_archive(int fd, const char *label, int dir_fd, const struct extract_
 			   .parent.fd = -1,
 			   .room = (uint64_t)fs.f_bavail * fs.f_frsize};
 	r = unpack_all(&u);
+	int saved = errno; /* EINTR if stopped: the caller's to say */
 	archive_read_free(u.a);
 	parent_cache_close(&u.parent);
 	if (hashed_source_finish(&s, r == 0, result->digest) < 0)
 		r = fail("%s", label);
 	result->bytes = u.bytes;
+	errno = r < 0 && extract_stop ? saved : errno;
 	return r;
 }

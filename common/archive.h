@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,9 +30,14 @@ struct extract_result {
 	uint64_t bytes; /* sum of the regular files' sizes */
 };
 
+/* A signal handler sets it (to the signal's number) to stop an extraction
+ * between two entries: a Ctrl-C must not wait for a whole layer. */
+extern volatile sig_atomic_t extract_stop;
+
 /* Unpack the archive open on fd (named label in messages) into the existing
  * directory dir_fd; special (or NULL) names the entries the caller places.
- * Returns 0, or -1 after one line "LABEL: reason". */
+ * Returns 0, or -1 after one line "LABEL: reason"; -1 with errno EINTR and
+ * nothing printed once extract_stop is set (the caller says so). */
 int extract_archive(int fd, const char *label, int dir_fd, const struct extract_special *special,
 		    struct extract_result *result);
 

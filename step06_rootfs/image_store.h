@@ -4,7 +4,9 @@
  *                            stored once however many images use it
  *   images/<name>.json       {"name", "id", "ref", "created", "size", "layers":
  *                            [bottom..top], "layer_sizes", "config": the config blob};
- *                            <name> with its tag ("busybox:latest"), '/' written '+'
+ *                            <name> with its tag ("busybox:latest") or digest
+ *                            ("x@sha256:<hex>"), '/' written '+' (an older
+ *                            store's busybox.json is renamed when next used)
  *   containers/<id>/layers   ["keep"], "image <id>", then the digests it stacks
  *   containers/<id>/         upper/, work/, rootfs/ of a running container, and
  *                            its layers record, flock()ed while it runs
@@ -20,7 +22,7 @@
 #include "image_manifest.h"
 
 #define CONTAINERS_DIR "containers" /* below the store: one directory per container */
-#define IMAGE_NAME_MAX 128 /* letters, digits, "._:-/"; no component starting with "." */
+#define IMAGE_NAME_MAX 128 /* letters, digits, "._:-/@"; no component starting with "." */
 #define CREATED_MAX 40 /* "2024-05-01T12:00:00.123456789Z" */
 
 struct image_info {
@@ -36,7 +38,8 @@ struct image_info {
 /* Import file (a rootfs tarball, a docker save archive, an OCI layout as a
  * directory or tar) as image name; ref picks one of several images (or NULL).
  * All or nothing: on failure the store is as it was. Returns 0 or -1 after
- * one line naming the file and the reason. */
+ * one line naming the file and the reason; -1 with errno EINTR, quietly, if
+ * a signal handler set extract_stop (archive.h) before the image was named. */
 int store_import(const char *store, const char *file, const char *name, const char *ref);
 
 /* Print REPOSITORY, TAG, IMAGE ID, CREATED, SIZE for every image, as docker
@@ -56,6 +59,9 @@ int store_remove(const char *store, const char *name, bool force);
  * more hex digits naming one image. Returns 0; -1 with errno ENOENT, quietly,
  * if there is no such image; -1 after a message for anything else. */
 int store_load(const char *store, const char *name, struct image_info *info);
+
+/* Is image name stored, and is its id id? Quiet (unless its JSON is bad). */
+bool store_has_image(const char *store, const char *name, const char *id);
 
 /* The image's config blob (json-c; NULL if it had none: a plain tarball).
  * Returns 0, or -1 after a message. json_object_put() it. */

@@ -9,10 +9,11 @@
  *      path checks, unpacks and stores every image
  *
  * Nothing in it is an operating system: no kernel, no boot, just files and
- * the command to start. Ctrl-C or a failure removes the download directory;
- * the store changes only when the import commits the whole image.
+ * the command to start. Ctrl-C stops the pull, as it stops docker pull, even
+ * halfway through the import; it or a failure removes the download
+ * directory, and the store changes only when the import names the image.
  *
- * man: libcurl-multi(3), flock(2), mkdtemp(3)
+ * man: libcurl-multi(3), flock(2), mkdtemp(3), statvfs(3)
  */
 
 #include <bsd/libutil.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +45,7 @@
 #define MEDIA_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 #define MEDIA_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 
-enum layer_state { WAITING, STORED, DOWNLOADING, DOWNLOADED };
+enum layer_state { WAITING, STORED, DOWNLOADING, DOWNLOADED, EXTRACTING, PULL_COMPLETE };
 
 struct pull {
 	const char *store, *text, *name, *ca_file;
@@ -62,9 +64,13 @@ struct pull {
 
 static volatile sig_atomic_t interrupted;
 
+/* Noted here, acted on at the next check: a transfer within a second
+ * (registry_stop), the download loop, between two entries of a layer
+ * (extract_stop, archive.h), before the image is named. What stops for it
+ * says nothing; main() says it once. */
 static void on_signal(int sig)
 {
-	interrupted = sig;
+	interrupted = extract_stop = registry_stop = sig;
 }
 
 static const char *LAYER_TYPES[] = {"application/vnd.oci.image.layer.v1.tar",
@@ -96,7 +102,7 @@ static void pull_help(void)
 	printf("Usage: container image pull [OPTIONS] [REGISTRY[:PORT]/]REPO[:TAG|@sha256:DIGEST] "
 	       "[NAME]\n\n"
 	       "Download an image from a registry (Docker Hub unless REGISTRY is given) into\n"
-	       "the store, as NAME (default: the repository's last component[:TAG]).\n\n");
+	       "the store, as NAME (default: the repository's last component[:TAG|@DIGEST]).\n\n");
 	print_flags(PULL_FLAGS, N_PULL_FLAGS, 6);
 	printf("\nWARNING: step06 runs what it pulls with the host root's full power (no user\n"
 	       "namespace, no seccomp, all capabilities; step07 fixes that). Pull only images\n"
@@ -162,6 +168,9 @@ static void layer_line(const struct pull *p, size_t i, char *out, size_t size)
 		break;
 	case DOWNLOADED:
 		snprintf(out, size, "%.*s: Download complete %s", SHORT_ID, b->digest + 7, total);
+		break;
+	case EXTRACTING: snprintf(out, size, "%.*s: Extracting", SHORT_ID, b->digest + 7); break;
+	case PULL_COMPLETE: snprintf(out, size, "%.*s: Pull complete", SHORT_ID, b->digest + 7);
 	}
 }
 
@@ -187,6 +196,24 @@ static void show(struct pull *p, long i)
 	}
 	p->lines = p->n_layers;
 	fflush(stdout);
+}
+
+/* Every layer in state from goes to state to, and shows it. */
+static void move_layers(struct pull *p, enum layer_state from, enum layer_state to)
+{
+	for (size_t i = 0; i < p->n_layers; i++)
+		if (p->state[i] == from) {
+			p->state[i] = to;
+			if (!p->tty)
+				show(p, i);
+		}
+	show(p, -1); /* a terminal: redraw */
+}
+
+/* -1 if a signal asked us to stop. */
+static int check_interrupted(void)
+{
+	return interrupted ? -1 : 0;
 }
 
 static long now_ms(void)
@@ -438,6 +465,29 @@ static bool layer_stored(const struct pull *p, const char *digest)
 	       access(path, F_OK) == 0;
 }
 
+/* Which layers the store lacks (WAITING), and is there room to download
+ * them? The manifest declares each blob's size: better to say so now than
+ * to fill the disk halfway. (Unpacked, they take more: the import checks
+ * that as it goes.) */
+static int plan_downloads(struct pull *p)
+{
+	uint64_t need = 0, room;
+	struct statvfs fs;
+
+	for (size_t i = 0; i < p->n_layers; i++) {
+		p->state[i] = layer_stored(p, p->layers[i].digest) ? STORED : WAITING;
+		need += p->state[i] == WAITING ? p->layers[i].size : 0;
+	}
+	if (fstatvfs(p->dir_fd, &fs) < 0)
+		return fail("statvfs %s", p->dir);
+	room = (uint64_t)fs.f_bavail * fs.f_frsize;
+	if (need > room)
+		return failx("pull %s: the layers to download are %ju bytes, the image store's "
+			     "filesystem (%s) has %ju free",
+			     p->reg.label, (uintmax_t)need, p->store, (uintmax_t)room);
+	return 0;
+}
+
 /* Open blobs/sha256/<hex> for layer i and add its transfer to multi. */
 static int start_download(struct pull *p, CURLM *multi, size_t i)
 {
@@ -485,7 +535,8 @@ static void update_progress(struct pull *p, long *last)
 	}
 }
 
-/* Every missing layer, PARALLEL_DOWNLOADS at a time (curl queues the rest). */
+/* Every missing layer (plan_downloads), PARALLEL_DOWNLOADS at a time (curl
+ * queues the rest). */
 static int download_layers(struct pull *p)
 {
 	CURLM *multi = curl_multi_init();
@@ -495,14 +546,13 @@ static int download_layers(struct pull *p)
 
 	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, PARALLEL_DOWNLOADS);
 	for (size_t i = 0; i < p->n_layers && r == 0; i++) {
-		p->state[i] = layer_stored(p, p->layers[i].digest) ? STORED : WAITING;
 		show(p, p->tty ? -1 : (long)i);
 		if (p->state[i] == WAITING && (r = start_download(p, multi, i)) == 0)
 			p->downloads++;
 	}
 	while (r == 0 && running) {
-		if (interrupted)
-			r = failx("pull %s: interrupted", p->reg.label);
+		if (check_interrupted() < 0)
+			r = -1;
 		else if (curl_multi_perform(multi, &running) != CURLM_OK)
 			r = failx("pull %s: curl_multi_perform failed", p->reg.label);
 		while (r == 0 && (msg = curl_multi_info_read(multi, &queued)))
@@ -536,22 +586,32 @@ static int pull(struct pull *p)
 
 	if (registry_open(&p->reg, &p->ref, p->ca_file, p->insecure) < 0 || /* ping, log in */
 	    fetch_manifest(p) < 0 || /* index -> our manifest */
-	    read_manifest(p, config) < 0 || /* config + layer digests */
-	    registry_get_blob(&p->reg, config, &p->config) < 0 || /* the image's JSON */
-	    check_config(p) < 0) /* a Linux image? */
+	    read_manifest(p, config) < 0) /* config + layer digests */
 		return -1;
 	if (!p->quiet)
 		printf("%s: Pulling from %s/%s\n", p->ref.digest[0] ? p->ref.digest : p->ref.tag,
 		       p->ref.registry, p->ref.repository);
 	fflush(stdout);
-	if (make_download_dir(p) < 0 || /* STORE/pulls/<random> */
-	    write_layout(p, config) < 0 || /* manifest, config, index.json */
-	    download_layers(p) < 0) /* the blobs we lack, verified */
+	/* The image id is the config's digest: the store has this very image
+	 * under this name, so there is nothing to fetch or to import. */
+	if (store_has_image(p->store, p->local_name, config))
+		return 0;
+	if (registry_get_blob(&p->reg, config, &p->config) < 0 || /* the image's JSON */
+	    check_config(p) < 0) /* a Linux image? */
 		return -1;
-	if (interrupted)
-		return failx("pull %s: interrupted", p->reg.label);
-	/* The store checks and unpacks the layout like any image archive. */
-	return store_import(p->store, p->dir, p->local_name, NULL);
+	if (check_interrupted() < 0 || make_download_dir(p) < 0 || /* STORE/pulls/<random> */
+	    plan_downloads(p) < 0 || /* what we lack; room for it? */
+	    write_layout(p, config) < 0 || /* manifest, config, index.json */
+	    download_layers(p) < 0 || /* the blobs we lack, verified */
+	    check_interrupted() < 0)
+		return -1;
+	move_layers(p, DOWNLOADED, EXTRACTING);
+	/* The store checks and unpacks the layout like any image archive; a
+	 * signal stops it quietly, leaving the store as it was. */
+	if (store_import(p->store, p->dir, p->local_name, NULL) < 0)
+		return -1;
+	move_layers(p, EXTRACTING, PULL_COMPLETE);
+	return 0;
 }
 
 /* `container image pull ...` (argv[1] is "pull"): a program of its own,
@@ -582,6 +642,9 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r = pull(&p);
+	if (r < 0 && interrupted) /* what stopped for it said nothing */
+		failx("pull %s: interrupted by SIG%s; nothing was stored",
+		      p.reg.label[0] ? p.reg.label : p.text, sigabbrev_np(interrupted));
 	remove_download_dir(&p);
 	if (r == 0 && !p.quiet)
 		printf("Digest: %s\nStatus: %s for %s as %s\n", p.manifest.digest,
@@ -589,6 +652,7 @@ int main(int argc, char **argv)
 		       p.local_name);
 	response_free(&p.manifest);
 	response_free(&p.config);
+	registry_close(&p.reg);
 	curl_global_cleanup();
 	return r < 0 ? EXIT_RUNTIME : 0;
 }

@@ -40,7 +40,8 @@ void reference_format(const struct reference *ref, char *out, size_t size);
 
 /* The local image name a pull stores when none is given: the repository's
  * last component and the tag as written ("quay.io/fedora/fedora:40" ->
- * "fedora:40", "ubuntu" -> "ubuntu"); the store's names have no '/'. */
+ * "fedora:40", "ubuntu" -> "ubuntu"), or the digest that pins it
+ * ("x:1@sha256:<hex>" -> "x@sha256:<hex>"); the store's names have no '/'. */
 void reference_local_name(const char *text, const struct reference *ref, char *out, size_t size);
 
 /* Is plain HTTP allowed here by default (Docker's rule): localhost,

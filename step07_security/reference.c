@@ -132,8 +132,11 @@ void reference_local_name(const char *text, const struct reference *ref, char *o
 	const char *base = strrchr(text, '/') ? strrchr(text, '/') + 1 : text;
 	bool tagged = memchr(base, ':', strcspn(base, "@")) != NULL;
 
-	snprintf(out, size, "%s%s%s", last ? last + 1 : ref->repository, tagged ? ":" : "",
-		 tagged ? ref->tag : "");
+	if (ref->digest[0]) /* pinned: the digest is the name's, as docker's NAME@DIGEST */
+		snprintf(out, size, "%s@%s", last ? last + 1 : ref->repository, ref->digest);
+	else
+		snprintf(out, size, "%s%s%s", last ? last + 1 : ref->repository, tagged ? ":" : "",
+			 tagged ? ref->tag : "");
 }
 
 bool registry_is_local(const char *registry)
@@ -220,6 +223,7 @@ json_object *index_choose(json_object *index, const struct platform *p, const ch
 {
 	json_object *list, *d, *platform;
 	char has[512] = "", want[3 * PLATFORM_PART_MAX + 3], one[3 * PLATFORM_PART_MAX + 3];
+	bool windows_only = true; /* then say what the image is */
 	size_t n = json_object_object_get_ex(index, "manifests", &list) &&
 			   json_object_is_type(list, json_type_array)
 		       ? json_object_array_length(list)
@@ -238,6 +242,7 @@ json_object *index_choose(json_object *index, const struct platform *p, const ch
 		strlcpy(seen.variant, member(platform, "variant"), sizeof(seen.variant));
 		if (strcmp(seen.os, "unknown") == 0) /* build attestations, not images */
 			continue;
+		windows_only = windows_only && strcmp(seen.os, "windows") == 0;
 		platform_format(&seen, one, sizeof(one));
 		if (strstr(has, one))
 			continue;
@@ -246,6 +251,7 @@ json_object *index_choose(json_object *index, const struct platform *p, const ch
 		strlcat(has, one, sizeof(has));
 	}
 	platform_format(p, want, sizeof(want));
-	failx("%s: no image for %s (the index has: %s)", label, want, has[0] ? has : "nothing");
+	failx("%s: %sno image for %s (the index has: %s)", label,
+	      has[0] && windows_only ? "a Windows image: " : "", want, has[0] ? has : "nothing");
 	return NULL;
 }

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <nettle/sha2.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,6 +40,7 @@ struct registry {
 	char auth[AUTH_HEADER_MAX]; /* the Authorization header we send, or "" */
 	struct challenge challenge; /* the registry's last 401 */
 	bool refreshed; /* the token was renewed once after a 401 already */
+	CURL *curl; /* the handle of every small request, reused */
 };
 
 /* A manifest or small JSON blob, fetched whole. */
@@ -62,6 +64,10 @@ struct blob {
 	struct response fail; /* the body of an error status */
 };
 
+/* A signal handler sets it to end every transfer within a second; what
+ * failed for that says nothing (-1, errno EINTR): the caller does. */
+extern volatile sig_atomic_t registry_stop;
+
 /* Parse a WWW-Authenticate header value. 0, or -1 if it is not one. */
 int challenge_parse(const char *header, struct challenge *c);
 
@@ -70,6 +76,9 @@ int challenge_parse(const char *header, struct challenge *c);
  * Returns 0 or -1 after one line. */
 int registry_open(struct registry *reg, const struct reference *ref, const char *ca_file,
 		  bool insecure);
+
+/* Close what registry_open opened (also after it failed). */
+void registry_close(struct registry *reg);
 
 /* GET /v2/<repo>/manifests/<which> (a tag or digest) into res; the body's
  * sha256 in res->digest, checked against Docker-Content-Digest if sent. */

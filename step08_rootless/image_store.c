@@ -46,7 +46,7 @@
 #define STORE_MODE 0700 /* layers hold other users' files: root only */
 
 struct import {
-	const char *file, *ref;
+	const char *store, *file, *ref;
 	char name[IMAGE_NAME_MAX + 1]; /* canonical: "busybox:latest" */
 	int store_fd, tmp_fd, lock_fd, layout_fd;
 	bool plain; /* a rootfs tarball: tmp/unpack is the layer */
@@ -55,15 +55,35 @@ struct import {
 	uint64_t disk[IMAGE_MAX_LAYERS]; /* bytes each layer occupies on disk */
 };
 
+static int normalize_name(const char *name, char out[IMAGE_NAME_MAX + 1]);
+
+/* "x@sha256:<hex>", a name pinned by a digest (what `pull x@sha256:<hex>`
+ * stores): x must be a name without a tag. Such a name has no tag: docker
+ * shows <none>. -1 if malformed. */
+static int normalize_pinned(const char *name, const char *at, char out[IMAGE_NAME_MAX + 1])
+{
+	char repo[IMAGE_NAME_MAX + 1], canonical[IMAGE_NAME_MAX + 1];
+	size_t len = at - name;
+
+	if (len > IMAGE_NAME_MAX || digest_check(at + 1) < 0)
+		return -1;
+	memcpy(repo, name, len), repo[len] = '\0';
+	if (normalize_name(repo, canonical) < 0 || strlen(canonical) != len + strlen(":latest"))
+		return -1; /* a tag as well (nothing was added): docker says one or the other */
+	return strlcpy(out, name, IMAGE_NAME_MAX + 1) > IMAGE_NAME_MAX ? -1 : 0;
+}
+
 /* Docker's local names: "busybox" is "busybox:latest"; "library/busybox:1.36"
- * and "localhost:5000/x" are names too. Letters, digits and ._-/: only, no
- * component starting with '.' (so no ".."), no empty component. The
- * canonical name (with its tag) goes to out. -1 if malformed. */
+ * and "localhost:5000/x" are names too, and "x@sha256:<hex>". Letters, digits
+ * and ._-/: only, no component starting with '.' (so no ".."), no empty
+ * component. The canonical name (with its tag) goes to out. -1 if malformed. */
 static int normalize_name(const char *name, char out[IMAGE_NAME_MAX + 1])
 {
 	const char *slash = strrchr(name, '/'), *colon = strrchr(name, ':');
 	bool tagged = colon && (!slash || colon > slash) && colon[1];
 
+	if (strchr(name, '@'))
+		return normalize_pinned(name, strchr(name, '@'), out);
 	if (!*name || name[0] == '/' || name[strlen(name) - 1] == '/' || strstr(name, "//") ||
 	    (colon && !colon[1]))
 		return -1;
@@ -96,6 +116,65 @@ static void name_of_file(const char *file, char name[IMAGE_NAME_MAX + 1])
 		*p = *p == '+' ? '/' : *p;
 }
 
+/* An image's file (scandir's filter): "<name>.json". */
+static int is_json(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
+}
+
+/* Names of all images, sorted (scandir(3)). Returns the count or -1. */
+static int list_images(const char *store, struct dirent ***names)
+{
+	char path[PATH_MAX];
+
+	path_join(path, sizeof(path), store, IMAGES_DIR);
+	int n = scandir(path, names, is_json, alphasort);
+	if (n < 0 && errno == ENOENT)
+		return *names = NULL, 0;
+	return n < 0 ? fail("%s", path) : n;
+}
+
+/* Stores from before Docker's names kept an untagged image as
+ * images/busybox.json: it is images/busybox:latest.json now (every name has
+ * a tag or a digest, so a ':'). Call with the store's lock held: shared is
+ * enough, only writers make names and they hold it exclusively. */
+static void rename_old_images(const char *store)
+{
+	char dir[PATH_MAX], name[IMAGE_NAME_MAX + 1], canonical[IMAGE_NAME_MAX + 1], rel[PATH_MAX];
+	const char *file = rel + strlen(IMAGES_DIR "/");
+	DIR *images = path_join(dir, sizeof(dir), store, IMAGES_DIR) < 0 ? NULL : opendir(dir);
+	struct dirent *d;
+
+	while (images && (d = readdir(images))) {
+		name_of_file(d->d_name, name);
+		if (!is_json(d) || strchr(d->d_name, ':') || normalize_name(name, canonical) < 0)
+			continue;
+		image_file(canonical, rel, sizeof(rel));
+		int r = renameat2(dirfd(images), d->d_name, dirfd(images), file, RENAME_NOREPLACE);
+		if (r < 0 && errno == EEXIST)
+			unlinkat(dirfd(images), d->d_name, 0); /* imported since: that one counts */
+	}
+	if (images)
+		closedir(images);
+}
+
+/* rename_old_images for a reader (image ls, inspect), unless an import or
+ * rm holds the lock: that one renames them. */
+static void rename_old_images_now(const char *store)
+{
+	char path[PATH_MAX];
+	int fd = path_join(path, sizeof(path), store, LOCK_FILE) < 0
+		     ? -1
+		     : open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) == 0)
+		rename_old_images(store);
+	if (fd >= 0)
+		close(fd);
+}
+
 int store_layer_path(const char *store, const char *digest, char *path, size_t size)
 {
 	char rel[PATH_MAX];
@@ -121,7 +200,8 @@ static int open_store(const char *store, struct import *im)
 	path_join(path, sizeof(path), store, LOCK_FILE);
 	im->lock_fd = flopen(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600); /* waits for LOCK_EX */
 	if (im->lock_fd < 0)
-		return fail("lock %s", path);
+		return errno == EINTR && extract_stop ? -1 : fail("lock %s", path);
+	rename_old_images(store);
 	if (remove_tree(im->store_fd, TMP_DIR) < 0 ||
 	    mkdirat(im->store_fd, TMP_DIR, STORE_MODE) < 0 ||
 	    (im->tmp_fd = openat(im->store_fd, TMP_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -232,8 +312,34 @@ static int commit_layer(struct import *im, const char *tmp_name, size_t i)
 	return 0;
 }
 
+static int load_image(const char *store, const char *name, struct image_info *info);
+
+/* The bytes on disk that an image's JSON records for a stored layer; 0 if
+ * none does. */
+static uint64_t recorded_size(const char *store, const char *digest)
+{
+	struct dirent **names;
+	struct image_info info;
+	char name[IMAGE_NAME_MAX + 1];
+	int n = list_images(store, &names);
+	uint64_t size = 0;
+
+	for (int i = 0; i < n; i++) {
+		name_of_file(names[i]->d_name, name);
+		if (!size && load_image(store, name, &info) == 0)
+			for (size_t l = 0; l < info.n_layers; l++)
+				if (strcmp(info.layers[l], digest) == 0)
+					size = info.layer_sizes[l];
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	return size;
+}
+
 /* A layout may lack the blob of a layer the store has: a pull downloads
- * only the layers that are not stored. Count what the stored layer holds. */
+ * only the layers that are not stored. Its size is what an image records,
+ * else counted (a re-pull of a 200 MiB image need not stat 25,000 files). */
 static int use_stored_layer(struct import *im, size_t i)
 {
 	char path[PATH_MAX];
@@ -242,7 +348,9 @@ static int use_stored_layer(struct import *im, size_t i)
 	snprintf(path, sizeof(path), LAYERS_DIR "/%s", im->m.layers[i].digest + 7);
 	if (faccessat(im->store_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return fail("%s: layer %s", im->file, im->m.layers[i].path);
-	im->disk[i] = disk_usage(im->store_fd, path, &seen);
+	im->disk[i] = recorded_size(im->store, im->m.layers[i].digest);
+	if (!im->disk[i])
+		im->disk[i] = disk_usage(im->store_fd, path, &seen);
 	tdestroy(seen, free);
 	return 0;
 }
@@ -274,8 +382,8 @@ static int import_layers(struct import *im)
 	if (im->plain)
 		return commit_layer(im, UNPACK_TMP, 0);
 	for (size_t i = 0; i < im->m.n_layers; i++)
-		if (import_layer(im, i) < 0)
-			return -1;
+		if (extract_stop || import_layer(im, i) < 0)
+			return extract_stop ? (errno = EINTR, -1) : -1;
 	return 0;
 }
 
@@ -351,25 +459,6 @@ static void forget_new_layers(struct import *im)
 		if (im->added[i])
 			remove_tree(im->store_fd, path);
 	}
-}
-
-static int is_json(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-
-	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
-}
-
-/* Names of all images, sorted (scandir(3)). Returns the count or -1. */
-static int list_images(const char *store, struct dirent ***names)
-{
-	char path[PATH_MAX];
-
-	path_join(path, sizeof(path), store, IMAGES_DIR);
-	int n = scandir(path, names, is_json, alphasort);
-	if (n < 0 && errno == ENOENT)
-		return *names = NULL, 0;
-	return n < 0 ? fail("%s", path) : n;
 }
 
 enum record { NO_RECORD, HELD, DEAD };
@@ -514,8 +603,13 @@ static int collect_garbage(const char *store, int store_fd)
 
 int store_import(const char *store, const char *file, const char *name, const char *ref)
 {
-	struct import im = {
-	    .file = file, .ref = ref, .store_fd = -1, .tmp_fd = -1, .lock_fd = -1, .layout_fd = -1};
+	struct import im = {.store = store,
+			    .file = file,
+			    .ref = ref,
+			    .store_fd = -1,
+			    .tmp_fd = -1,
+			    .lock_fd = -1,
+			    .layout_fd = -1};
 	int r;
 
 	if (normalize_name(name, im.name) < 0)
@@ -527,13 +621,17 @@ int store_import(const char *store, const char *file, const char *name, const ch
 		r = open_source(&im); /* what is in the file? */
 	if (r == 0)
 		r = import_layers(&im); /* unpack, verify, store */
+	if (r == 0 && extract_stop) /* the last moment to stop */
+		r = (errno = EINTR, -1);
 	if (r == 0)
 		r = write_image(&im); /* the image exists from here */
+	int saved = errno;
 	if (r < 0)
 		forget_new_layers(&im);
 	else
 		r = collect_garbage(store, im.store_fd); /* an older image of that name */
 	close_store(&im);
+	errno = r < 0 ? saved : errno;
 	return r;
 }
 
@@ -699,6 +797,15 @@ int store_load(const char *store, const char *name, struct image_info *info)
 	return load_by_id(store, name, info); /* docker: a name first, then an ID */
 }
 
+bool store_has_image(const char *store, const char *name, const char *id)
+{
+	char canonical[IMAGE_NAME_MAX + 1];
+	struct image_info info;
+
+	return normalize_name(name, canonical) == 0 && load_image(store, canonical, &info) == 0 &&
+	       strcmp(info.id, id) == 0;
+}
+
 int store_config(const char *store, const struct image_info *info, json_object **config)
 {
 	char rel[PATH_MAX], path[PATH_MAX];
@@ -763,17 +870,21 @@ int store_list(const char *store, FILE *out)
 {
 	struct dirent **names;
 	struct image_info info;
-	char name[IMAGE_NAME_MAX + 1], size[16], age[32], *tag;
-	int n = list_images(store, &names), r = n < 0 ? -1 : 0;
+	char name[IMAGE_NAME_MAX + 1], size[16], age[32], *at, *colon;
+	const char *tag;
+	int n, r;
 
+	rename_old_images_now(store);
+	n = list_images(store, &names), r = n < 0 ? -1 : 0;
 	fprintf(out, LS_FORMAT, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
 	for (int i = 0; i < n; i++) {
 		name_of_file(names[i]->d_name, name);
 		if (store_load(store, name, &info) == 0) {
 			human_size(info.size, size, sizeof(size));
 			human_age(info.created, age, sizeof(age));
-			tag = strrchr(info.name, ':'); /* canonical names have a tag */
-			*tag++ = '\0';
+			at = strchr(info.name, '@'), colon = strrchr(info.name, ':');
+			tag = at ? "<none>" : colon + 1; /* pinned by a digest: no tag */
+			*(at ? at : colon) = '\0'; /* canonical names have one or the other */
 			fprintf(out, LS_FORMAT, info.name, tag, info.id + 7, age, size);
 		} else {
 			r = -1;
@@ -789,14 +900,17 @@ int store_inspect(const char *store, const char *name, FILE *out)
 {
 	struct image_info info;
 	json_object *config, *image = json_object_new_object(), *layers = json_object_new_array(),
-			     *tags = json_object_new_array(), *all = json_object_new_array(), *v;
+			     *tags = json_object_new_array(), *digests = json_object_new_array(),
+			     *all = json_object_new_array(), *v;
 
+	rename_old_images_now(store);
 	if (store_load(store, name, &info) < 0 || store_config(store, &info, &config) < 0) {
 		json_object_put(image), json_object_put(layers), json_object_put(tags);
-		json_object_put(all);
+		json_object_put(digests), json_object_put(all);
 		return errno == ENOENT ? failx("image %s: no such image", name) : -1;
 	}
-	json_object_array_add(tags, json_object_new_string(info.name));
+	json_object_array_add(strchr(info.name, '@') ? digests : tags,
+			      json_object_new_string(info.name)); /* docker's two lists */
 	for (size_t i = 0; i < info.n_layers; i++) {
 		json_object *layer = json_object_new_object();
 		json_object_object_add(layer, "Digest", json_object_new_string(info.layers[i]));
@@ -805,6 +919,7 @@ int store_inspect(const char *store, const char *name, FILE *out)
 	}
 	json_object_object_add(image, "Id", json_object_new_string(info.id));
 	json_object_object_add(image, "RepoTags", tags);
+	json_object_object_add(image, "RepoDigests", digests);
 	json_object_object_add(image, "Created", json_object_new_string(info.created));
 	json_object_object_add(image, "Size", json_object_new_int64(info.size));
 	json_object_object_add(
@@ -838,6 +953,7 @@ int store_lock_shared(const char *store, bool create)
 			close(fd);
 		return -1;
 	}
+	rename_old_images(store);
 	return fd;
 }
 

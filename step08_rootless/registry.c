@@ -155,6 +155,18 @@ static size_t keep_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+volatile sig_atomic_t registry_stop;
+
+/* curl calls it about once a second, and as bytes move: non-zero ends the
+ * transfer (CURLE_ABORTED_BY_CALLBACK), so Ctrl-C need not wait for a
+ * registry that does not answer. */
+static int keep_going(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		      curl_off_t ulnow)
+{
+	(void)data, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return registry_stop != 0;
+}
+
 /* The options every request of ours has. */
 static void setup_handle(struct registry *reg, CURL *h, const char *url, char *errbuf)
 {
@@ -172,6 +184,8 @@ static void setup_handle(struct registry *reg, CURL *h, const char *url, char *e
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, keep_going);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	if (reg->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, reg->ca_file);
 	if (reg->insecure) {
@@ -181,23 +195,30 @@ static void setup_handle(struct registry *reg, CURL *h, const char *url, char *e
 	errbuf[0] = '\0';
 }
 
-/* "what curl said" for a failed transfer. */
-static const char *transfer_error(CURLcode code, const char *errbuf)
+/* One line for a failed transfer: "pull LABEL: WHAT: what curl said". None
+ * if registry_stop ended it: the caller says so. */
+static int fail_transfer(struct registry *reg, const char *what, CURLcode code, const char *errbuf)
 {
-	return errbuf[0] ? errbuf : curl_easy_strerror(code);
+	if (code == CURLE_ABORTED_BY_CALLBACK && registry_stop)
+		return errno = EINTR, -1;
+	return failx("pull %s: %s: %s", reg->label, what,
+		     errbuf[0] ? errbuf : curl_easy_strerror(code));
 }
 
 /* GET url into res, sending auth (a header line or "") and accept (or
- * NULL). Returns the CURLcode; res->status is the HTTP status. */
+ * NULL). Returns the CURLcode; res->status is the HTTP status. One handle
+ * for all of them: its connections and its copy of the CA certificates
+ * carry over (parsing those is 30 ms; a TLS handshake a round trip or two). */
 static CURLcode get(struct registry *reg, const char *url, const char *auth, const char *accept,
 		    struct response *res, char *errbuf)
 {
-	CURL *h = curl_easy_init();
+	CURL *h = reg->curl ? reg->curl : (reg->curl = curl_easy_init());
 	struct curl_slist *headers = NULL;
 	CURLcode code;
 
 	if (!h)
 		return CURLE_OUT_OF_MEMORY;
+	curl_easy_reset(h); /* the options only */
 	response_free(res);
 	res->max = MANIFEST_MAX;
 	setup_handle(reg, h, url, errbuf);
@@ -215,7 +236,6 @@ static CURLcode get(struct registry *reg, const char *url, const char *auth, con
 	if (code == CURLE_WRITE_ERROR && res->len + CURL_MAX_WRITE_SIZE > res->max)
 		snprintf(errbuf, CURL_ERROR_SIZE, "response larger than %d bytes", MANIFEST_MAX);
 	curl_slist_free_all(headers);
-	curl_easy_cleanup(h);
 	return code;
 }
 
@@ -294,10 +314,9 @@ static int fetch_token(struct registry *reg)
 	if (reg->basic[0])
 		snprintf(basic, sizeof(basic), "Authorization: Basic %s", reg->basic);
 	code = get(reg, url, basic, NULL, &res, errbuf);
+	snprintf(url, sizeof(url), "token from %s", reg->challenge.realm);
 	if (code != CURLE_OK)
-		return response_free(&res),
-		       failx("pull %s: token from %s: %s", reg->label, reg->challenge.realm,
-			     transfer_error(code, errbuf));
+		return response_free(&res), fail_transfer(reg, url, code, errbuf);
 	if (res.status != 200)
 		return fail_status(reg, "token", &res), response_free(&res), -1;
 	obj = json_tokener_parse(res.body);
@@ -341,8 +360,7 @@ static int get_authorized(struct registry *reg, const char *path, const char *ac
 	for (int attempt = 0;; attempt++) {
 		code = get(reg, url, reg->auth, accept, res, errbuf);
 		if (code != CURLE_OK)
-			return failx("pull %s: %s: %s", reg->label, url,
-				     transfer_error(code, errbuf));
+			return fail_transfer(reg, url, code, errbuf);
 		if (res->status != 401)
 			return 0;
 		if (attempt > 0)
@@ -354,14 +372,21 @@ static int get_authorized(struct registry *reg, const char *path, const char *ac
 
 /* ---- the API ---- */
 
-/* GET /v2/ over scheme; CURLE_OK with res filled, or curl's error. */
-static CURLcode ping(struct registry *reg, const char *scheme, struct response *res, char *errbuf)
+/* GET /v2/ over scheme (checking the certificate unless told not to);
+ * CURLE_OK with res filled, or curl's error. */
+static CURLcode ping(struct registry *reg, const char *scheme, bool check, struct response *res,
+		     char *errbuf)
 {
 	char url[sizeof(reg->base) + 8];
+	bool insecure = reg->insecure;
+	CURLcode code;
 
 	snprintf(reg->base, sizeof(reg->base), "%s://%s", scheme, reference_api_host(reg->ref));
 	snprintf(url, sizeof(url), "%s/v2/", reg->base);
-	return get(reg, url, "", NULL, res, errbuf);
+	reg->insecure = insecure || !check;
+	code = get(reg, url, "", NULL, res, errbuf);
+	reg->insecure = insecure;
+	return code;
 }
 
 int registry_open(struct registry *reg, const struct reference *ref, const char *ca_file,
@@ -375,18 +400,30 @@ int registry_open(struct registry *reg, const struct reference *ref, const char 
 	*reg = (struct registry){.ref = ref, .ca_file = ca_file, .insecure = insecure};
 	reference_format(ref, reg->label, sizeof(reg->label));
 	load_credentials(reg);
-	code = ping(reg, "https", &res, errbuf);
 	/* Docker's rule: a local (or --insecure) registry may speak plain
-	 * HTTP; it shows when the TLS handshake gets an HTTP answer. */
-	if ((code == CURLE_SSL_CONNECT_ERROR || code == CURLE_RECV_ERROR) &&
-	    (insecure || registry_is_local(ref->registry)))
-		code = ping(reg, "http", &res, errbuf);
+	 * HTTP; it shows when the TLS handshake gets an HTTP answer. That
+	 * first try only asks which one it speaks, so it checks no certificate:
+	 * OpenSSL would first parse the system's 140 CA certificates, a third
+	 * of a re-pull's time. A TLS answer is asked again, checked. */
+	bool plain_allowed = insecure || registry_is_local(ref->registry);
+	code = ping(reg, "https", !plain_allowed, &res, errbuf);
+	if (plain_allowed && (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_RECV_ERROR))
+		code = ping(reg, "http", false, &res, errbuf);
+	else if (plain_allowed && !insecure && code == CURLE_OK)
+		code = ping(reg, "https", true, &res, errbuf);
 	if (code != CURLE_OK)
-		r = failx("pull %s: %s: %s", reg->label, reg->base, transfer_error(code, errbuf));
+		r = fail_transfer(reg, reg->base, code, errbuf);
 	else if (res.status == 401)
 		r = authenticate(reg, res.www_authenticate);
 	response_free(&res);
 	return r;
+}
+
+void registry_close(struct registry *reg)
+{
+	if (reg->curl)
+		curl_easy_cleanup(reg->curl);
+	reg->curl = NULL;
 }
 
 /* Is res's body what digest (if given) names? Its digest into res. */
@@ -516,7 +553,7 @@ int registry_blob_finish(struct registry *reg, struct blob *b, CURLcode code)
 		return failx("pull %s: %s: larger than the %ju bytes the manifest says", reg->label,
 			     what, (uintmax_t)b->size);
 	if (code != CURLE_OK && code != CURLE_WRITE_ERROR)
-		return failx("pull %s: %s: %s", reg->label, what, transfer_error(code, b->errbuf));
+		return fail_transfer(reg, what, code, b->errbuf);
 	if (status == 401 && !reg->refreshed) { /* the token expired: renew it, once */
 		reg->refreshed = true;
 		return authenticate(reg, b->fail.www_authenticate) < 0 ? -1 : 1;

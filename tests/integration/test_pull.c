@@ -2,9 +2,11 @@
  * against a real registry: Debian's docker-registry (CNCF distribution),
  * started here on 127.0.0.1 in the harness's private network namespace with
  * a throw-away config and storage, fed with skopeo from OCI layouts these
- * tests build. Also over HTTPS with a test CA (openssl CLI), and with Bearer
- * tokens from a small issuer (tests/token_issuer.py). */
+ * tests build. Also over HTTPS with a test CA (openssl CLI), with Bearer
+ * tokens from a small issuer (tests/token_issuer.py), and through a slow
+ * line (tests/slow_proxy.py) to interrupt a pull halfway. */
 #include <archive.h>
+#include <archive_entry.h>
 #include <bsd/string.h>
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -30,11 +33,16 @@
 #define TLS_PORT 5443
 #define TOKEN_PORT 5001
 #define ISSUER_PORT 5002
+#define SLOW_PORT 5003 /* slow_proxy.py to PLAIN_PORT */
+#define SILENT_PORT 5004 /* a socket that never answers */
+#define SLOW_RATE "262144" /* bytes/s through it */
+#define MANY_FILES 10000 /* the big layer: its import takes half a second or more */
+#define RANDOM_BYTES (2 << 20) /* and a file that does not compress */
 #define CONNECT_TRIES 200 /* x 25 ms: the registry has no readiness signal */
 #define OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
 
 static char base[64]; /* a /tmp directory: registries' storage, certificates */
-static pid_t servers[4];
+static pid_t servers[5];
 static size_t n_servers;
 
 /* ---- servers ---- */
@@ -138,6 +146,10 @@ static void start_servers(void)
 		 "    issuer: kobako-test-issuer\n    rootcertbundle: %s/token.crt\n",
 		 ISSUER_PORT, base);
 	start_registry("token", TOKEN_PORT, extra);
+	snprintf(issuer, sizeof(issuer), "%s/tests/slow_proxy.py", top());
+	snprintf(log, sizeof(log), "%s/slow.log", base);
+	spawn((char *[]){"/usr/bin/python3", issuer, "5003", "5000", SLOW_RATE, NULL}, log);
+	wait_for_port(SLOW_PORT);
 }
 
 static void stop_servers(void)
@@ -249,14 +261,154 @@ static void push_two_layers(const char *repo, int port, int filter, const char *
 	layout_free(&l);
 }
 
+/* A gzip layer (and its plain tar, for the config's diff_ids) of files
+ * empty files many/<i/1000>/<i> and one file, name, of bytes bytes:
+ * random ones (noise) that no compressor shrinks, or zeros, which gzip
+ * shrinks a thousandfold. */
+static void make_layer(struct blob *gz, struct blob *plain, int files, const char *name,
+		       size_t bytes, bool noise)
+{
+	struct blob *out[] = {gz, plain};
+	char path[64];
+	uint32_t x = 2463534242; /* xorshift32 */
+
+	unsigned char *data = calloc(1, bytes);
+	for (size_t i = 0; noise && i < bytes; i++)
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5, data[i] = x;
+	for (int k = 0; k < 2; k++) {
+		struct archive *a = archive_write_new();
+		size_t size = files * 1024 + 2 * bytes + 65536, used = 0;
+		out[k]->data = malloc(size);
+		archive_write_set_format_pax_restricted(a);
+		archive_write_add_filter(a, k ? ARCHIVE_FILTER_NONE : ARCHIVE_FILTER_GZIP);
+		ck_assert_int_eq(archive_write_open_memory(a, out[k]->data, size, &used), 0);
+		for (int i = -1; i < files; i++) {
+			struct archive_entry *e = archive_entry_new();
+			snprintf(path, sizeof(path), "many/%d/%d", i / 1000, i);
+			archive_entry_set_pathname(e, i < 0 ? name : path);
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, 0644);
+			archive_entry_set_size(e, i < 0 ? bytes : 0);
+			ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+			if (i < 0)
+				archive_write_data(a, data, bytes);
+			archive_entry_free(e);
+		}
+		ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+		archive_write_free(a);
+		out[k]->len = used;
+		digest_data(out[k]->data, used, out[k]->digest);
+	}
+	free(data);
+}
+
+/* An image of this one layer, pushed as repo. */
+static void push_layer_image(const char *repo, int files, const char *name, size_t bytes,
+			     bool noise)
+{
+	struct blob gz, plain;
+	struct layout l = {0};
+	json_object *d;
+
+	make_layer(&gz, &plain, files, name, bytes, noise);
+	d = add_image(&l, &gz, &plain, 1, OCI_LAYER "+gzip", "amd64");
+	push(&l, &d, 1, repo, PLAIN_PORT, "");
+	blob_free(&gz), blob_free(&plain);
+	layout_free(&l);
+}
+
+/* test/big:1: the two-layer image's lower layer (so one layer is shared
+ * with test/two:v1), then the big layer. */
+static void push_big_image(void)
+{
+	struct blob z[3], plain[3];
+	struct layout l = {0};
+	json_object *d;
+
+	make_two_layers(&z[0], &z[2], ARCHIVE_FILTER_GZIP);
+	make_two_layers(&plain[0], &plain[2], ARCHIVE_FILTER_NONE);
+	blob_free(&z[2]), blob_free(&plain[2]);
+	make_layer(&z[1], &plain[1], MANY_FILES, "noise", RANDOM_BYTES, true);
+	d = add_image(&l, z, plain, 2, OCI_LAYER "+gzip", "amd64");
+	push(&l, &d, 1, "test/big:1", PLAIN_PORT, "");
+	for (int i = 0; i < 2; i++)
+		blob_free(&z[i]), blob_free(&plain[i]);
+	layout_free(&l);
+}
+
+/* Put len bytes into the plain registry as a blob of repo, through the
+ * registry API itself (POST starts an upload, PUT sends its bytes): for
+ * what skopeo would not push. Its digest goes to digest. */
+static void put_blob(const char *repo, const void *data, size_t len, char digest[DIGEST_LEN + 1])
+{
+	char path[PATH_MAX];
+	struct run r;
+
+	snprintf(path, sizeof(path), "%s/blob", work);
+	FILE *f = fopen(path, "w");
+	fwrite(data, 1, len, f);
+	fclose(f);
+	digest_data(data, len, digest);
+	run(&r,
+	    "loc=$(curl -sf -D - -o /dev/null -X POST http://127.0.0.1:%d/v2/%s/blobs/uploads/ | "
+	    "tr -d '\\r' | sed -n 's/^[Ll]ocation: //p') && "
+	    "case $loc in /*) loc=http://127.0.0.1:%d$loc ;; esac && "
+	    "curl -sSf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @%s "
+	    "\"$loc&digest=%s\" 2>&1",
+	    PLAIN_PORT, repo, PLAIN_PORT, path, digest);
+	ck_assert_msg(r.code == 0, "upload to %s: %s", repo, r.out);
+}
+
+/* PUT a manifest (or index) of media type as repo:tag; its digest to
+ * digest. Returns its size. */
+static size_t put_manifest(const char *repo, const char *tag, const char *type, const char *json,
+			   char digest[DIGEST_LEN + 1])
+{
+	char path[PATH_MAX];
+	struct run r;
+
+	snprintf(path, sizeof(path), "%s/manifest", work);
+	FILE *f = fopen(path, "w");
+	fputs(json, f);
+	fclose(f);
+	digest_data(json, strlen(json), digest);
+	run(&r,
+	    "curl -sSf -X PUT -H 'Content-Type: %s' --data-binary @%s "
+	    "http://127.0.0.1:%d/v2/%s/manifests/%s 2>&1",
+	    type, path, PLAIN_PORT, repo, tag);
+	ck_assert_msg(r.code == 0, "manifest %s:%s: %s", repo, tag, r.out);
+	return strlen(json);
+}
+
+/* repo:tag, one layer and a config (JSON) of config_type. Returns the
+ * manifest's size, its digest in digest. */
+static size_t put_artifact(const char *repo, const char *tag, const char *config_type,
+			   const char *config, const char *layer_type, char digest[DIGEST_LEN + 1])
+{
+	char config_digest[DIGEST_LEN + 1], manifest[2048];
+	struct blob layer;
+
+	make_tar(&layer, ARCHIVE_FILTER_GZIP, false,
+		 (const struct tar_entry[]){{'f', "file", "data\n"}, {0}});
+	put_blob(repo, layer.data, layer.len, layer.digest);
+	put_blob(repo, config, strlen(config), config_digest);
+	snprintf(manifest, sizeof(manifest),
+		 "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MANIFEST "\",\"config\":{"
+		 "\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[{"
+		 "\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}]}",
+		 config_type, config_digest, strlen(config), layer_type, layer.digest, layer.len);
+	blob_free(&layer);
+	return put_manifest(repo, tag, OCI_MANIFEST, manifest, digest);
+}
+
 /* ---- checks ---- */
 
-/* Everything in the store, as names (layers, images, tmp, pulls). */
-static char *store_listing(void)
+/* Everything in the store at root, as names (layers, images, tmp, pulls). */
+static char *listing(const char *root)
 {
 	struct run r;
 
-	run(&r, "cd %s && find . | sort", store);
+	run(&r, "cd %s && find . | sort", root);
 	return strdup(r.out);
 }
 
@@ -269,17 +421,58 @@ static void assert_one_line(const struct run *r, const char *message)
 		      r->err);
 }
 
-/* A pull that must fail with message and leave the store as it was. */
-static void assert_pull_fails(const char *args, const char *message)
+/* A pull into root that must fail with message and leave it as it was. */
+static void assert_pull_fails_in(const char *root, const char *args, const char *message)
 {
-	char *before = store_listing(), *after;
+	char *before = listing(root), *after;
 	struct run r;
 
-	run(&r, BIN " image pull --root %s %s", store, args);
+	run(&r, BIN " image pull --root %s %s", root, args);
 	assert_one_line(&r, message);
-	after = store_listing();
+	after = listing(root);
 	ck_assert_str_eq(before, after);
 	free(before), free(after);
+}
+
+static void assert_pull_fails(const char *args, const char *message)
+{
+	assert_pull_fails_in(store, args, message);
+}
+
+/* Pull args into root in the background, do act(pid) once a line with when
+ * shows, and check: it fails, exit 125, with the last line (stderr, after
+ * its progress) containing message; and root is as it was (no image, no
+ * layer, no download or import directory). */
+static void assert_pull_stopped(const char *root, const char *args, const char *when,
+				void (*act)(pid_t), const char *message)
+{
+	char *before = listing(root), *after, said[4096] = "";
+	struct bg b;
+
+	start_bg(&b, BIN " image pull --root %s %s 2>&1", root, args);
+	while (next_line(&b)[0] && !strstr(b.line, when))
+		;
+	ck_assert_msg(strstr(b.line, when), "the pull ended before \"%s\"", when);
+	act(b.pid);
+	while (next_line(&b)[0])
+		strlcpy(said, b.line, sizeof(said));
+	ck_assert_int_eq(stop_bg(&b), 125);
+	ck_assert_contains(said, message);
+	after = listing(root);
+	ck_assert_str_eq(before, after);
+	free(before), free(after);
+}
+
+static void interrupt(pid_t pid)
+{
+	ck_assert_int_eq(kill(pid, SIGINT), 0);
+}
+
+/* Ctrl-C: the pull says so in one line. */
+static void assert_interrupted(const char *args, const char *when)
+{
+	assert_pull_stopped(store, args, when, interrupt,
+			    ": interrupted by SIGINT; nothing was stored\n");
 }
 
 /* How many layer blob GETs the registry named has logged. */
@@ -295,6 +488,8 @@ static int blob_gets(const char *name)
 
 START_TEST(pull_and_run)
 {
+	char path[PATH_MAX];
+	struct stat before, after;
 	struct run r;
 	int gets;
 
@@ -317,8 +512,19 @@ START_TEST(pull_and_run)
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	ck_assert_contains(r.out, "fixture upper");
 	ck_assert_msg(!strstr(r.out, "deleteme") && !strstr(r.out, "\na\n"), "%s", r.out);
-	/* again: every layer is in the store, none is fetched */
+	/* again, as two:v1: the store has this image under this name, so
+	 * nothing is fetched but the manifest, nothing is written */
+	snprintf(path, sizeof(path), "%s/images/two:v1.json", store);
+	ck_assert_int_eq(stat(path, &before), 0);
 	gets = blob_gets("plain");
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/two:v1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_msg(!strstr(r.out, "Already exists"), "%s", r.out);
+	ck_assert_contains(r.out, "Status: Image is up to date");
+	ck_assert_int_eq(blob_gets("plain"), gets);
+	ck_assert_int_eq(stat(path, &after), 0);
+	ck_assert(before.st_ino == after.st_ino && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+	/* as another name: every layer is in the store, none is fetched */
 	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/two:v1 again", store, PLAIN_PORT);
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	ck_assert_contains(r.out, ": Already exists");
@@ -401,6 +607,23 @@ START_TEST(digest_pinning)
 	    digest);
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	ck_assert_contains(r.out, digest);
+	/* without a name: pin@<digest>, as docker has it (REPOSITORY pin, TAG
+	 * <none>), not pin:latest; run and rm find it by that name */
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/pin@%s", store, PLAIN_PORT, digest);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	run(&r, BIN " image ls --root %s | grep '^pin '", store);
+	ck_assert_msg(r.code == 0 && strstr(r.out, " <none> "), "%s", r.out);
+	run(&r, BIN " run --root %s --net none pin@%s /bin/cat /etc/os-release", store, digest);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_contains(r.out, "fixture upper");
+	run(&r, BIN " run --root %s --net none pin /bin/true", store);
+	ck_assert_contains(r.err, "pin"); /* pin:latest is another image: none here */
+	ck_assert_int_ne(r.code, 0);
+	run(&r, BIN " image inspect --root %s pin@%s", store, digest);
+	ck_assert_contains(r.out, "\"RepoDigests\": [\n      \"pin@sha256:");
+	run(&r, BIN " image rm --root %s pin@%s && " BIN " image ls --root %s | grep -c '^pin '",
+	    store, digest, store);
+	ck_assert_str_eq(r.out, "0\n");
 	assert_pull_fails("127.0.0.1:5000/test/pin@sha256:"
 			  "0000000000000000000000000000000000000000000000000000000000000000",
 			  "MANIFEST_UNKNOWN");
@@ -454,6 +677,144 @@ START_TEST(tls_with_test_ca)
 }
 END_TEST
 
+/* Ctrl-C stops a pull, as it stops docker pull: while a blob arrives, and
+ * while the layers are unpacked, until the image is named. */
+START_TEST(sigint_leaves_nothing)
+{
+	struct run r;
+
+	push_two_layers("test/two:v1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/two:v1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	push_big_image();
+	assert_interrupted("127.0.0.1:5003/test/big:1", ": Downloading");
+	assert_interrupted("127.0.0.1:5000/test/big:1", ": Extracting");
+	/* uninterrupted, it is a good image: the interrupted pulls failed for
+	 * no other reason */
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/big:1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	run(&r, BIN " run --root %s --net none big:1 /bin/ls /many/9", store);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_contains(r.out, "9999\n");
+}
+END_TEST
+
+/* What is not a Linux container image is refused, saying what it is. */
+START_TEST(unsupported_media_types)
+{
+	char digest[DIGEST_LEN + 1], index[1024];
+	struct run r;
+	size_t size;
+
+	push_two_layers("test/two:v1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/two:v1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	/* a Helm chart, as `helm push` stores it: an OCI artifact */
+	put_artifact("test/chart", "0.1.0", "application/vnd.cncf.helm.config.v1+json",
+		     "{\"name\":\"chart\",\"version\":\"0.1.0\",\"apiVersion\":\"v2\"}",
+		     "application/vnd.cncf.helm.chart.content.v1.tar+gzip", digest);
+	assert_pull_fails("127.0.0.1:5000/test/chart:0.1.0",
+			  "pull 127.0.0.1:5000/test/chart:0.1.0: a Helm chart "
+			  "(application/vnd.cncf.helm.config.v1+json), not a container image");
+	/* a Windows image: its config says so */
+	size = put_artifact("test/win", "1", OCI_CONFIG,
+			    "{\"architecture\":\"amd64\",\"os\":\"windows\",\"rootfs\":{\"type\":"
+			    "\"layers\",\"diff_ids\":[]}}",
+			    OCI_LAYER "+gzip", digest);
+	assert_pull_fails("127.0.0.1:5000/test/win:1",
+			  "pull 127.0.0.1:5000/test/win:1: a Windows image, not a Linux one");
+	/* and an index that has only Windows images */
+	snprintf(index, sizeof(index),
+		 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+		 "\"manifests\":[{\"mediaType\":\"" OCI_MANIFEST "\",\"digest\":\"%s\","
+		 "\"size\":%zu,\"platform\":{\"os\":\"windows\",\"architecture\":\"amd64\"}}]}",
+		 digest, size);
+	put_manifest("test/win", "multi", "application/vnd.oci.image.index.v1+json", index, digest);
+	assert_pull_fails("127.0.0.1:5000/test/win:multi", "test/win:multi: a Windows image: no "
+							   "image for linux/");
+	assert_pull_fails("--platform windows/amd64 127.0.0.1:5000/test/win:multi",
+			  "a Windows image, not a Linux one");
+}
+END_TEST
+
+/* Ctrl-C while a registry keeps silent: the pull ends (in a second), it
+ * does not wait a minute for the registry to give up. */
+START_TEST(sigint_while_registry_silent)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(SILENT_PORT),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), conn;
+	char said[1024] = "";
+	struct bg b;
+
+	ck_assert_int_eq(bind(listener, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(listener, 4), 0);
+	start_bg(&b, BIN " image pull --root %s 127.0.0.1:%d/x 2>&1", store, SILENT_PORT);
+	conn = accept(listener, NULL, NULL); /* the pull is connected, and waits */
+	ck_assert_int_ge(conn, 0);
+	ck_assert_int_eq(kill(b.pid, SIGINT), 0);
+	while (next_line(&b)[0])
+		strlcat(said, b.line, sizeof(said));
+	ck_assert_int_eq(stop_bg(&b), 125);
+	ck_assert_str_eq(said, "container: pull 127.0.0.1:5004/x:latest: interrupted by SIGINT; "
+			       "nothing was stored\n");
+	close(conn), close(listener);
+}
+END_TEST
+
+static char small[PATH_MAX]; /* a small tmpfs: a disk that fills up */
+
+/* Fill the small disk up (what another program might do meanwhile). */
+static void fill_disk(pid_t pid)
+{
+	struct run r;
+
+	(void)pid;
+	run(&r, "head -c 64M /dev/zero > %s/ballast", small);
+	ck_assert_int_ne(r.code, 0); /* "No space left on device" */
+}
+
+/* A disk that is too small, or fills up: one line, nothing left. */
+START_TEST(disk_full)
+{
+	char root[PATH_MAX + 8];
+	struct run r;
+
+	push_layer_image("test/noise:1", 0, "noise", 2 << 20, true); /* 2 MiB, 2 MiB gzip'ed */
+	push_layer_image("test/zeros:1", 0, "zeros", 8 << 20, false); /* 8 MiB, 8 KiB gzip'ed */
+	snprintf(small, sizeof(small), "%s/small", work);
+	snprintf(root, sizeof(root), "%s/store", small);
+	ck_assert_int_eq(mkdir(small, 0700), 0);
+	ck_assert_int_eq(mount("kobako-test", small, "tmpfs", 0, "size=4m,mode=0700"), 0);
+	/* a store with an image in it (a tiny one: the disk is small) */
+	run(&r,
+	    "mkdir %s/tiny && echo x > %s/tiny/x && tar -C %s/tiny -cf %s/tiny.tar . && " BIN
+	    " image import --root %s %s/tiny.tar tiny",
+	    work, work, work, work, root, work);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	/* the disk fills up while the layer arrives (slowly, through the proxy) */
+	assert_pull_stopped(root, "127.0.0.1:5003/test/noise:1", ": Downloading", fill_disk,
+			    ": No space left on device\n");
+	/* the disk has less room than the manifest says the layers need */
+	run(&r, "rm %s/ballast && head -c 3M /dev/zero > %s/ballast", small, small);
+	assert_pull_fails_in(root, "127.0.0.1:5000/test/noise:1",
+			     "pull 127.0.0.1:5000/test/noise:1: the layers to download are ");
+	/* a layer fits, but not unpacked */
+	run(&r, "rm %s/ballast", small);
+	assert_pull_fails_in(root, "127.0.0.1:5000/test/zeros:1",
+			     "entry 'zeros': the files need 8388608 bytes, the store's "
+			     "filesystem has ");
+	/* and with room, it pulls */
+	ck_assert_int_eq(umount2(small, MNT_DETACH), 0);
+	run(&r,
+	    BIN " image pull -q --root %s/store2 127.0.0.1:%d/test/zeros:1 && " BIN
+		" image ls --root %s/store2 | grep '^zeros '",
+	    work, PLAIN_PORT, work);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+}
+END_TEST
+
 START_TEST(bearer_tokens)
 {
 	char log[PATH_MAX];
@@ -494,6 +855,10 @@ int main(void)
 	tcase_add_test(tc, damaged_blobs);
 	tcase_add_test(tc, tls_with_test_ca);
 	tcase_add_test(tc, bearer_tokens);
+	tcase_add_test(tc, sigint_leaves_nothing);
+	tcase_add_test(tc, unsupported_media_types);
+	tcase_add_test(tc, disk_full);
+	tcase_add_test(tc, sigint_while_registry_silent);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
 }

@@ -25,6 +25,8 @@
 #include "tests/fixtures.h"
 #include "tests/harness.h"
 
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 static char err[4096]; /* what the last import printed */
 
 /* store_import with its stderr line captured in err. */
@@ -732,6 +734,66 @@ START_TEST(bad_names_rejected)
 	ck_assert_contains(err, "image name '../evil'");
 	ck_assert_int_eq(import("/nonexistent.tar", "ok", NULL), -1);
 	ck_assert_contains(err, "/nonexistent.tar: No such file or directory");
+	/* a digest pins a name without a tag; with one, or cut short, it is no name */
+	const char *bad[] = {"x:1@sha256:" HEX64, "x@sha256:" HEX64 "0", "x@sha256:abc",
+			     "x@md5:" HEX64,	  "@sha256:" HEX64,	 "x@"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(import("/nonexistent.tar", bad[i], NULL), -1);
+		ck_assert_contains(err, "image name '");
+	}
+	ck_assert_int_eq(count("images"), 0);
+}
+END_TEST
+
+/* A store from before Docker's names: images/old.json is old:latest. */
+START_TEST(old_names_renamed)
+{
+	char tar[PATH_MAX], from[PATH_MAX], to[PATH_MAX], out[4096] = "";
+	struct image_info info;
+
+	snprintf(tar, sizeof(tar), "%s/build/images/busybox.tar", top());
+	ck_assert_int_eq(import(tar, "old", NULL), 0);
+	snprintf(from, sizeof(from), "%s/images/old:latest.json", store);
+	snprintf(to, sizeof(to), "%s/images/old.json", store);
+	ck_assert_int_eq(rename(from, to), 0); /* as the old code named it */
+	ck_assert_int_eq(store_load(store, "old", &info), -1);
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	ck_assert_int_eq(store_list(store, f), 0); /* image ls renames it */
+	fclose(f);
+	ck_assert_msg(strstr(out, "\nold  ") && strstr(out, "  latest  "), "%s", out);
+	ck_assert_int_eq(access(from, F_OK), 0);
+	ck_assert_int_eq(store_load(store, "old", &info), 0);
+	/* run (the shared lock) renames too; an image imported since wins */
+	ck_assert_int_eq(link(from, to), 0);
+	int fd = store_lock_shared(store, false);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(access(to, F_OK), -1);
+	ck_assert_int_eq(access(from, F_OK), 0);
+	/* and image rm (the store's lock) */
+	ck_assert_int_eq(rename(from, to), 0);
+	ck_assert_int_eq(store_remove(store, "old", false), 0);
+	ck_assert_int_eq(count("images"), 0);
+}
+END_TEST
+
+/* `pull x@sha256:<hex>` stores x@sha256:<hex>: docker's REPOSITORY x, TAG
+ * <none>, found by that name (`run x@sha256:<hex>`), not as x:latest. */
+START_TEST(name_pinned_by_digest)
+{
+	char tar[PATH_MAX], out[4096] = "";
+	struct image_info info;
+
+	snprintf(tar, sizeof(tar), "%s/build/images/busybox.tar", top());
+	ck_assert_int_eq(import(tar, "bb@sha256:" HEX64, NULL), 0);
+	ck_assert_int_eq(store_load(store, "bb@sha256:" HEX64, &info), 0);
+	ck_assert_str_eq(info.name, "bb@sha256:" HEX64);
+	ck_assert_int_eq(store_load(store, "bb", &info), -1);
+	FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+	ck_assert_int_eq(store_list(store, f), 0);
+	fclose(f);
+	ck_assert_msg(strstr(out, "\nbb  ") && strstr(out, "  <none>  "), "%s", out);
+	ck_assert_int_eq(store_remove(store, "bb@sha256:" HEX64, false), 0);
 	ck_assert_int_eq(count("images"), 0);
 }
 END_TEST
@@ -824,6 +886,8 @@ int main(void)
 	tcase_add_test(tc, unknown_media_type_rejected);
 	tcase_add_test(tc, digest_is_not_a_path);
 	tcase_add_test(tc, bad_names_rejected);
+	tcase_add_test(tc, name_pinned_by_digest);
+	tcase_add_test(tc, old_names_renamed);
 	tcase_add_test(tc, metadata_preserved);
 	tcase_add_test(tc, later_entries_replace_earlier);
 	tcase_add_test(tc, kept_parent_is_resolved_again);

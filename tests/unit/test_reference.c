@@ -71,9 +71,10 @@ START_TEST(local_names)
 				  {"ubuntu:24.04", "ubuntu:24.04"},
 				  {"quay.io/fedora/fedora:40", "fedora:40"},
 				  {"localhost:5000/x", "x"},
-				  {"x@sha256:" HEX, "x"}};
+				  {"x@sha256:" HEX, "x@sha256:" HEX},
+				  {"quay.io/a/x:1@sha256:" HEX, "x@sha256:" HEX}};
 	struct reference r;
-	char name[64], text[256];
+	char name[128], text[256];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ck_assert_int_eq(reference_parse(cases[i][0], &r), 0);
