@@ -4,13 +4,14 @@
 #
 #   sh tests/check-install.sh      (after `make all`; part of `make check`)
 #
+# The Makefile's APPARMOR_PARSER and APPARMOR_ENABLED point at a parser and
+# a switch of ours (a script that writes down how it was called; "Y").
 # Below DESTDIR (a package): the profile lands in DESTDIR/etc/apparmor.d with
 # the installed binary's path as its attachment, and nothing is loaded.
-# Without DESTDIR the Makefile's APPARMOR_D, APPARMOR_PARSER and
-# APPARMOR_ENABLED point at a directory, a parser and a switch of ours (a
-# script that writes down how it was called): the profile is installed only
-# where AppArmor 4.0 is, and loaded only by root with AppArmor on. The
-# kernel's AppArmor and the machine's /etc/apparmor.d are never touched.
+# Without DESTDIR (PREFIX and APPARMOR_D in our temp dir): the profile is
+# installed only where AppArmor 4.0 is, and loaded only by root with AppArmor
+# on; uninstall unloads it, then removes it. The kernel's AppArmor and the
+# machine's /etc/apparmor.d are never touched.
 # Where apparmor_parser is installed, it reads the profile (-Q: no load).
 # Output: one line per check, then "check-install: N passed, N failed".
 set -u
@@ -31,20 +32,23 @@ check() { # check WHAT COMMAND...: the command must succeed
 # not in another flavor); output in $tmp/out
 make_() { make -s --no-print-directory -C "$top" -o all "$@" >"$tmp/out" 2>&1; }
 
-# The fake parser and switch, for the runs without DESTDIR.
+# The fake parser and switch, for every run. The parser writes
+# down its arguments ("-r FILE") and whether FILE was there to be read.
 cat >"$tmp/parser" <<EOF
 #!/bin/sh
-echo "\$*" >>"$tmp/parser.log"
+[ -e "\$2" ] && there="file there" || there="no file"
+echo "\$* (\$there)" >>"$tmp/parser.log"
 EOF
 chmod 755 "$tmp/parser"
 : >"$tmp/parser.log"
 echo Y >"$tmp/enabled"
-fake="APPARMOR_D=$tmp/apparmor.d APPARMOR_PARSER=$tmp/parser APPARMOR_ENABLED=$tmp/enabled"
+# the Makefile's `?=` takes them from the environment
+export APPARMOR_PARSER="$tmp/parser" APPARMOR_ENABLED="$tmp/enabled"
 
-# ---- a package: DESTDIR ----
+# ---- a package: DESTDIR (root, AppArmor "on": DESTDIR alone keeps it from loading) ----
 dest=$tmp/dest prefix=/opt/kobako-test
 file=$dest/etc/apparmor.d/$profile
-make_ install DESTDIR="$dest" PREFIX=$prefix APPARMOR_PARSER="$tmp/parser" ||
+make_ install DESTDIR="$dest" PREFIX=$prefix ||
 	bad "make install DESTDIR: $(cat "$tmp/out")"
 check "DESTDIR: the binary in its place" test -x "$dest$prefix/$attach"
 check "DESTDIR: the profile in DESTDIR/etc/apparmor.d, mode 644" \
@@ -77,7 +81,7 @@ else
 	echo "note: no apparmor_parser here (Debian's apparmor package): profile not parsed"
 fi
 
-make_ uninstall DESTDIR="$dest" PREFIX=$prefix APPARMOR_PARSER="$tmp/parser" ||
+make_ uninstall DESTDIR="$dest" PREFIX=$prefix ||
 	bad "make uninstall DESTDIR: $(cat "$tmp/out")"
 check "uninstall DESTDIR: no file left" test -z "$(find "$dest" -type f -o -type l)"
 check "uninstall DESTDIR: nothing unloaded" test ! -s "$tmp/parser.log"
@@ -85,26 +89,25 @@ check "uninstall DESTDIR: nothing unloaded" test ! -s "$tmp/parser.log"
 # ---- this machine: no DESTDIR, our apparmor.d, parser and switch ----
 prefix=$tmp/prefix file=$tmp/apparmor.d/$profile
 mkdir -p "$tmp/apparmor.d/abi"
-# shellcheck disable=SC2086 # $fake: three VAR=VALUE words
-make_ install PREFIX="$prefix" $fake || bad "make install (no abi/4.0): $(cat "$tmp/out")"
+make_ install PREFIX="$prefix" APPARMOR_D="$tmp/apparmor.d" || bad "make install (no abi/4.0): $(cat "$tmp/out")"
 check "no abi/4.0 (AppArmor 3.0): not installed" test ! -e "$file"
 check "no abi/4.0: one line says why" grep -qF "not installed: no $tmp/apparmor.d/abi/4.0" "$tmp/out"
 
 touch "$tmp/apparmor.d/abi/4.0"
 if [ "$(id -u)" = 0 ]; then
-	make_ install PREFIX="$prefix" $fake || bad "make install (root): $(cat "$tmp/out")"
+	make_ install PREFIX="$prefix" APPARMOR_D="$tmp/apparmor.d" || bad "make install (root): $(cat "$tmp/out")"
 	check "root, AppArmor on: installed" grep -qF "$prefix/$attach flags=(unconfined)" "$file"
 	check "root, AppArmor on: loaded with apparmor_parser -r" \
-		test "$(cat "$tmp/parser.log")" = "-r $file"
+		test "$(cat "$tmp/parser.log")" = "-r $file (file there)"
 	: >"$tmp/parser.log"
 	echo N >"$tmp/enabled"
-	make_ install PREFIX="$prefix" $fake || bad "make install (AppArmor off): $(cat "$tmp/out")"
+	make_ install PREFIX="$prefix" APPARMOR_D="$tmp/apparmor.d" || bad "make install (AppArmor off): $(cat "$tmp/out")"
 	check "AppArmor off in the kernel: not loaded" test ! -s "$tmp/parser.log"
 	check "AppArmor off: one line says what to run" grep -qF "run sudo apparmor_parser -r" "$tmp/out"
 	echo Y >"$tmp/enabled"
-	make_ uninstall PREFIX="$prefix" $fake || bad "make uninstall: $(cat "$tmp/out")"
+	make_ uninstall PREFIX="$prefix" APPARMOR_D="$tmp/apparmor.d" || bad "make uninstall: $(cat "$tmp/out")"
 	check "uninstall: unloaded (apparmor_parser -R) before the file goes" \
-		test "$(cat "$tmp/parser.log")" = "-R $file"
+		test "$(cat "$tmp/parser.log")" = "-R $file (file there)"
 	check "uninstall: the profile removed" test ! -e "$file"
 	check "uninstall: the binaries removed" test -z "$(find "$prefix" -type f -o -type l)"
 else

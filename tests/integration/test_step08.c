@@ -640,17 +640,17 @@ END_TEST
 #define APPARMOR_PROFILE "/etc/apparmor.d/kobako-step08"
 #define PROFILE_LABEL "kobako-step08 (unconfined)" /* the label under our profile */
 
-/* Run `step08 run --net none ROOTFS CMD` as the user where SYSCTL_KERNEL/name reads value, and
- * (label not NULL) /proc/self/attr/apparmor/current reads label: in a mount
- * namespace of its own (unshare(1)), a tmpfs covers SYSCTL_KERNEL, holding
- * copies of the real files (setpriv, newuidmap and kobako read some:
- * cap_last_cap, overflowuid, ...; cp reads them from the covered directory,
- * its cwd) and the switch; another covers the shell's own /proc/PID/attr,
- * which stays the program's (exec keeps the pid). Covered, /proc is no
- * longer "fully visible", and the kernel would refuse the container's proc
- * mount in its user namespace (EPERM: mount_namespaces(7)); a second proc,
- * uncovered, on /mnt keeps one visible. No sysctl is written; the mounts die
- * with the namespace. */
+/* Run `step08 run --net none ROOTFS CMD` as the user where SYSCTL_KERNEL/name
+ * reads value, and (label not NULL) /proc/self/attr/apparmor/current reads
+ * label: in a mount namespace of its own (unshare(1)), a tmpfs covers
+ * SYSCTL_KERNEL, holding copies of the real files (setpriv, newuidmap and
+ * kobako read some: cap_last_cap, overflowuid, ...; cp reads them from the
+ * covered directory, its cwd) and the switch; another covers the shell's own
+ * /proc/PID/attr, which stays the program's (exec keeps the pid). Covered,
+ * /proc is no longer "fully visible", and the kernel would refuse the
+ * container's proc mount in its user namespace (EPERM: mount_namespaces(7));
+ * a second proc, uncovered, on /mnt keeps one visible. No sysctl is written;
+ * the mounts die with the namespace. */
 static void run_with_switch(struct run *out, const char *name, const char *value, const char *label,
 			    const char *cmd)
 {
