@@ -6,7 +6,7 @@
 #   make diffs      docs/diffs/stepNN.diff   make deps  install what is missing
 #   make SANITIZE=1 check   ASan + UBSan build of everything
 #   sudo make test-step05   one step's integration tests
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (and make uninstall)
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -96,7 +96,7 @@ DEB_PACKAGES := build-essential pkg-config check libbsd-dev libmd-dev libjson-c-
 	golang-github-containers-common uidmap passt ca-certificates
 
 .SECONDARY:
-.PHONY: FORCE all deps deps-vm rootfs check check-unit check-distro demo diffs clean install format bench check-tutorial check-v2 \
+.PHONY: FORCE all deps deps-vm rootfs check check-unit check-distro demo diffs clean install uninstall format bench check-tutorial check-v2 \
 	check-fresh check-only demo-only bench-only exercise soak
 all: $(CONTAINERS) $(PULLERS)
 
@@ -185,7 +185,8 @@ check:
 	@$(MAKE) --no-print-directory deps deps-vm
 	@$(MAKE) --no-print-directory check-only
 check-only: all rootfs $(UNIT_TESTS) $(INTEG_TESTS)
-	B=$(B) TEST_SCOPE="$(TEST_SCOPE)" sh tests/run-all.sh $(UNIT_TESTS) $(INTEG_TESTS) tests/check-tutorial.sh \
+	B=$(B) TEST_SCOPE="$(TEST_SCOPE)" sh tests/run-all.sh $(UNIT_TESTS) $(INTEG_TESTS) tests/check-install.sh \
+		tests/check-tutorial.sh \
 		tests/check-v2.sh
 # Every integration test and the tutorial check once more on a reader's
 # machine: systemd + cgroup v2, a QEMU guest (tests/vm/); part of `make check`.
@@ -280,6 +281,24 @@ soak: deps all rootfs
 format:
 	clang-format -i $(wildcard common/*.[ch] step0*/*.[ch] tests/*.[ch] tests/*/*.[ch])
 
+# step08's AppArmor profile (step08_rootless/kobako-step08.apparmor): on
+# Ubuntu 23.10 and later a program keeps its capabilities in a user namespace
+# only if its profile says `userns`. It goes to APPARMOR_D where AppArmor 4.0
+# is (its abi/4.0: Debian 12's parser, 3.0, cannot read the rule, and its
+# kernel has no restriction to lift), and always below DESTDIR (a package).
+# It is loaded into the kernel only on this machine (no DESTDIR), by root,
+# with apparmor_parser, when AppArmor is on; otherwise one line says what to
+# run. tests/check-install.sh points these three at its own.
+APPARMOR_D       ?= /etc/apparmor.d
+APPARMOR_PARSER  ?= apparmor_parser
+APPARMOR_ENABLED ?= /sys/module/apparmor/parameters/enabled
+AA_NAME  := kobako-step08
+AA_FILE   = $(DESTDIR)$(APPARMOR_D)/$(AA_NAME)
+AA_CAN_LOAD = [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	command -v $(APPARMOR_PARSER) >/dev/null && [ "$$(cat $(APPARMOR_ENABLED) 2>/dev/null)" = Y ]
+AA_LOAD_LATER := not loaded (that needs root, apparmor_parser, AppArmor on in the kernel and no \
+	DESTDIR): where those hold, run sudo apparmor_parser -r $(APPARMOR_D)/$(AA_NAME)
+
 install: all
 	for s in $(STEPS); do \
 		install -D -m 755 $$s/container $(DESTDIR)$(PREFIX)/lib/kobako/$$s/container; \
@@ -287,6 +306,28 @@ install: all
 			$(DESTDIR)$(PREFIX)/lib/kobako/$$s/container-pull; \
 		mkdir -p $(DESTDIR)$(PREFIX)/bin; \
 		ln -sf ../lib/kobako/$$s/container $(DESTDIR)$(PREFIX)/bin/kobako-$${s%%_*}; done
+	@if [ -z "$(DESTDIR)" ] && [ ! -e $(APPARMOR_D)/abi/4.0 ]; then \
+		echo "$(AA_NAME): AppArmor profile not installed: no $(APPARMOR_D)/abi/4.0 here" \
+			"(AppArmor before 4.0 has no userns rule, nor the restriction it lifts)"; \
+	else mkdir -p $(DESTDIR)$(APPARMOR_D) && \
+		sed 's|@PREFIX@|$(PREFIX)|g' step08_rootless/$(AA_NAME).apparmor >$(AA_FILE) && \
+		chmod 644 $(AA_FILE) && echo "$(AA_NAME): AppArmor profile installed: $(AA_FILE)" && \
+		if $(AA_CAN_LOAD); then $(APPARMOR_PARSER) -r $(AA_FILE) && echo "$(AA_NAME): loaded"; \
+		else echo "$(AA_NAME): $(AA_LOAD_LATER)"; fi; fi
+
+# What install put there, the profile unloaded before its file goes (the
+# parser reads the file to know which profile to remove).
+uninstall:
+	for s in $(STEPS); do \
+		rm -f $(DESTDIR)$(PREFIX)/lib/kobako/$$s/container \
+			$(DESTDIR)$(PREFIX)/lib/kobako/$$s/container-pull \
+			$(DESTDIR)$(PREFIX)/bin/kobako-$${s%%_*}; \
+		rmdir $(DESTDIR)$(PREFIX)/lib/kobako/$$s 2>/dev/null || true; done
+	rmdir $(DESTDIR)$(PREFIX)/lib/kobako 2>/dev/null || true
+	@if [ -e $(AA_FILE) ]; then \
+		if $(AA_CAN_LOAD); then $(APPARMOR_PARSER) -R $(AA_FILE) 2>/dev/null && \
+			echo "$(AA_NAME): unloaded"; fi; \
+		rm -f $(AA_FILE) && echo "$(AA_NAME): removed $(AA_FILE)"; fi
 
 clean:
 	rm -rf build $(CONTAINERS) $(PULLERS)

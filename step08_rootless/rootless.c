@@ -52,8 +52,10 @@
 #include "seccomp.h"
 
 #define MAX_USERNS_FILE "/proc/sys/user/max_user_namespaces"
-#define APPARMOR_FILE "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
 #define DEBIAN_USERNS_FILE "/proc/sys/kernel/unprivileged_userns_clone" /* older Debian kernels */
+#define APPARMOR_FILE "/proc/sys/kernel/apparmor_restrict_unprivileged_userns" /* Ubuntu 23.10+ */
+#define APPARMOR_LABEL "/proc/self/attr/apparmor/current" /* our profile: "unconfined" if none */
+#define APPARMOR_PROFILE "/etc/apparmor.d/kobako-step08" /* kobako-step08.apparmor, installed */
 #define DIR_MODE 0700 /* the user's kobako directories: theirs alone */
 #define SECCOMP_CACHE ROOTLESS_DIR "-seccomp" /* below $XDG_RUNTIME_DIR, seccomp.c makes it */
 #define RUN_TMPFS_OPTIONS "mode=755,size=1m" /* our run dir (and /run, when needed) */
@@ -68,7 +70,25 @@ static long read_switch(const char *path)
 	return read_file(path, text, sizeof(text)) > 0 ? strtol(text, NULL, 10) : -1;
 }
 
-/* Distributions that turn unprivileged user namespaces off: one line each. */
+/* Does AppArmor confine us with a profile? Its name is in our label
+ * ("kobako-step08 (unconfined)"); a program without one reads "unconfined",
+ * and a kernel without AppArmor has no such file. apparmor(7) */
+static bool has_apparmor_profile(void)
+{
+	char label[256];
+
+	return read_file(APPARMOR_LABEL, label, sizeof(label)) > 0 &&
+	       strcmp(label, "unconfined") != 0;
+}
+
+/* Distributions that turn unprivileged user namespaces off: one line each.
+ * Ubuntu's AppArmor does not refuse the namespace, it empties it: unshare(2)
+ * succeeds, and the kernel moves a program without a profile of its own into
+ * the profile unprivileged_userns, which denies it every capability there; so
+ * the note comes first, and the step that needs one (uid_map, the mount
+ * namespace) fails next with EPERM (or unshare(2) itself, with EACCES, where
+ * that profile is missing). The profile that lifts it is ours:
+ * kobako-step08.apparmor, put in place by `make install`. user_namespaces(7) */
 static int check_distribution(void)
 {
 	if (read_switch(MAX_USERNS_FILE) == 0)
@@ -76,14 +96,16 @@ static int check_distribution(void)
 			     "for sysctl -w user.max_user_namespaces=28633, or run with sudo");
 	if (read_switch(DEBIAN_USERNS_FILE) == 0)
 		return failx("unprivileged user namespaces are off (" DEBIAN_USERNS_FILE " is 0): "
-			     "ask root for sysctl -w kernel.unprivileged_userns_clone=1");
-	if (read_switch(APPARMOR_FILE) == 1)
-		fprintf(
-		    stderr,
-		    "container: note: Ubuntu's AppArmor restricts user namespaces (" APPARMOR_FILE
-		    " is 1): if the next step fails, ask root for an "
-		    "AppArmor profile allowing userns for this program (make install "
-		    "puts one in /etc/apparmor.d)\n");
+			     "ask root for sysctl -w kernel.unprivileged_userns_clone=1, or run "
+			     "with sudo");
+	if (read_switch(APPARMOR_FILE) == 1 && !has_apparmor_profile())
+		fprintf(stderr,
+			"container: note: Ubuntu's AppArmor gives a program without a profile no "
+			"capabilities in its user namespace (" APPARMOR_FILE " is 1), so what "
+			"follows may fail with \"Operation not permitted\": run the installed "
+			"kobako-step08 after sudo make install, which puts its profile "
+			"in " APPARMOR_PROFILE
+			" (to load it again: sudo apparmor_parser -r " APPARMOR_PROFILE ")\n");
 	return 0;
 }
 

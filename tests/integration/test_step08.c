@@ -12,6 +12,7 @@
  * cgroup systemd delegated to the user; elsewhere they say SKIPPED. */
 #include <bsd/string.h>
 #include <dirent.h>
+#include <errno.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -631,6 +632,116 @@ START_TEST(killed_supervisor_leaves_nothing)
 }
 END_TEST
 
+/*** distribution switches this kernel lacks, shown in a mount namespace of ours ***/
+
+#define SYSCTL_KERNEL "/proc/sys/kernel"
+#define APPARMOR_SWITCH "apparmor_restrict_unprivileged_userns" /* Ubuntu 23.10+ */
+#define DEBIAN_SWITCH "unprivileged_userns_clone" /* older Debian kernels */
+#define APPARMOR_PROFILE "/etc/apparmor.d/kobako-step08"
+#define PROFILE_LABEL "kobako-step08 (unconfined)" /* the label under our profile */
+
+/* Run `step08 run --net none ROOTFS CMD` as the user where SYSCTL_KERNEL/name
+ * reads value, and (label not NULL) /proc/self/attr/apparmor/current reads
+ * label: in a mount namespace of its own (unshare(1)), a tmpfs covers
+ * SYSCTL_KERNEL, holding copies of the real files (setpriv, newuidmap and
+ * kobako read some: cap_last_cap, overflowuid, ...; cp reads them from the
+ * covered directory, its cwd) and the switch; another covers the shell's own
+ * /proc/PID/attr, which stays the program's (exec keeps the pid). Covered,
+ * /proc is no longer "fully visible", and the kernel would refuse the
+ * container's proc mount in its user namespace (EPERM: mount_namespaces(7));
+ * a second proc, uncovered, on /mnt keeps one visible. No sysctl is written;
+ * the mounts die with the namespace. */
+static void run_with_switch(struct run *out, const char *name, const char *value, const char *label,
+			    const char *cmd)
+{
+	char attr[256] = "";
+
+	if (label)
+		snprintf(
+		    attr, sizeof(attr),
+		    "mount -t tmpfs -o mode=755 kbt8-attr /proc/$$/attr && mkdir "
+		    "/proc/$$/attr/apparmor && echo \"%s\" >/proc/$$/attr/apparmor/current && ",
+		    label);
+	run(out,
+	    "unshare --mount --propagation private sh -c 'mount -t proc kbt8-proc /mnt && "
+	    "cd " SYSCTL_KERNEL " && mount -t tmpfs "
+	    "-o mode=755 kbt8-sysctl " SYSCTL_KERNEL " && { cp -r . " SYSCTL_KERNEL
+	    "/ 2>/dev/null; echo %s >" SYSCTL_KERNEL "/%s; } && cd %s && %s exec %s " STEP8
+	    " run --net none %s %s'",
+	    value, name, top(), attr, as_user, user_rootfs, cmd);
+}
+
+/* The switch is the namespace's alone: this kernel has none. */
+static void assert_no_switch(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), SYSCTL_KERNEL "/%s", name);
+	ck_assert_msg(access(path, F_OK) < 0 && errno == ENOENT, "%s is visible here", path);
+}
+
+/* Ubuntu's AppArmor restriction, for a program without a profile (no
+ * AppArmor here; "unconfined" there): a note first, one line, naming the
+ * profile and what to run; the run goes on (this kernel does not restrict). */
+START_TEST(apparmor_restriction_noted)
+{
+	const char *labels[] = {NULL, "unconfined"};
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		run_with_switch(&r, APPARMOR_SWITCH, "1", labels[i], "/bin/sh -c \"id -u\"");
+		ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+		ck_assert_str_eq(r.out, "0\n");
+		ck_assert_contains(r.err, "container: note: Ubuntu's AppArmor");
+		ck_assert_contains(r.err, "(" SYSCTL_KERNEL "/" APPARMOR_SWITCH " is 1)");
+		ck_assert_contains(
+		    r.err, "sudo make install, which puts its profile in " APPARMOR_PROFILE);
+		ck_assert_contains(r.err, "sudo apparmor_parser -r " APPARMOR_PROFILE);
+		ck_assert_int_eq(strchr(r.err, '\n') - r.err + 1,
+				 (long)strlen(r.err)); /* one line */
+		assert_nothing_left();
+	}
+	assert_no_switch(APPARMOR_SWITCH);
+}
+END_TEST
+
+/* Under its profile (the kernel says so in the label), no note: the
+ * profile's `userns` rule lifts the restriction. */
+START_TEST(apparmor_profile_no_note)
+{
+	run_with_switch(&r, APPARMOR_SWITCH, "1", PROFILE_LABEL, "/bin/sh -c \"id -u\"");
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_str_eq(r.out, "0\n");
+	ck_assert_str_eq(r.err, "");
+	assert_nothing_left();
+	assert_no_switch(APPARMOR_SWITCH);
+}
+END_TEST
+
+/* kernel.unprivileged_userns_clone 0 (Debian's switch before 5.x kernels
+ * dropped it): exit 125, one line with the sysctl to ask for, and nothing
+ * made, not even the user's directories; 1 (its default) changes nothing. */
+START_TEST(debian_userns_clone_off_said)
+{
+	char dirs[PATH_MAX];
+
+	snprintf(dirs, sizeof(dirs), "rm -rf %s/.local %s/kobako", home, run_dir);
+	sh_or_fail(dirs);
+	run_with_switch(&r, DEBIAN_SWITCH, "0", NULL, "true");
+	assert_failed_cleanly(&r, "unprivileged user namespaces are off (" SYSCTL_KERNEL
+				  "/" DEBIAN_SWITCH " is 0): ask root for sysctl -w "
+				  "kernel.unprivileged_userns_clone=1");
+	snprintf(dirs, sizeof(dirs), "%s/.local", home);
+	ck_assert_int_eq(entries(dirs), -1);
+	snprintf(dirs, sizeof(dirs), "%s/kobako", run_dir);
+	ck_assert_int_eq(entries(dirs), -1);
+	assert_nothing_left();
+	run_with_switch(&r, DEBIAN_SWITCH, "1", NULL, "true");
+	ck_assert_msg(r.code == 0 && r.err[0] == '\0', "exit %d: %s", r.code, r.err);
+	assert_nothing_left();
+	assert_no_switch(DEBIAN_SWITCH);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("step08_rootless");
@@ -654,6 +765,9 @@ int main(void)
 	tcase_add_test(tc, killed_supervisor_cgroup_taken_back);
 	tcase_add_test(tc, user_namespaces_disabled_said);
 	tcase_add_test(tc, killed_supervisor_leaves_nothing);
+	tcase_add_test(tc, apparmor_restriction_noted);
+	tcase_add_test(tc, apparmor_profile_no_note);
+	tcase_add_test(tc, debian_userns_clone_off_said);
 	suite_add_tcase(s, tc);
 	return run_integration_suite(s);
 }
