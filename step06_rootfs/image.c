@@ -165,6 +165,7 @@ int image_prepare(struct image *img, const struct options *opt)
 	 * share. */
 	if ((lock = store_lock_shared(opt->store, create)) < 0)
 		return -1;
+	store_remove_dead_containers(opt->store); /* what killed supervisors left */
 	r = find_layers_and_hold_them(img, opt);
 	close(lock);
 	return r;

@@ -488,13 +488,17 @@ static void remove_dead_container(DIR *containers, const char *dir, const char *
 
 	snprintf(record, sizeof(record), "%s/" RECORD_FILE, id);
 	if ((keep ? unlinkat(dirfd(containers), record, 0) : remove_tree(dirfd(containers), id)) <
-	    0)
-		fail("remove %s/%s", dir, keep ? record : id);
+	    0) {
+		if (errno != ENOENT) /* ENOENT: another run was quicker */
+			fail("remove %s/%s", dir, keep ? record : id);
+		return;
+	}
+	fprintf(stderr,
+		"container: took back what container %.12s left (its supervisor is gone): %s\n", id,
+		keep ? "its record, its writes kept (--keep)" : "its writes");
 }
 
-/* Remove the dead containers (see open_record), and with them their hold on
- * layers. Call with the store lock held. */
-static void remove_dead_containers(const char *store)
+void store_remove_dead_containers(const char *store)
 {
 	char dir[PATH_MAX];
 	struct dirent *d;
@@ -586,7 +590,7 @@ static int collect_garbage(const char *store, int store_fd)
 	int layers_fd = openat(store_fd, LAYERS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir = n < 0 || layers_fd < 0 ? NULL : fdopendir(layers_fd);
 
-	remove_dead_containers(store);
+	store_remove_dead_containers(store);
 	while (dir && r == 0 && (d = readdir(dir)))
 		if (d->d_name[0] != '.' && !layer_in_use(store, names, n, d->d_name))
 			r = discard_layer(store_fd, layers_fd, d->d_name);

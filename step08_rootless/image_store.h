@@ -86,6 +86,11 @@ int store_lock_shared(const char *store, bool create);
  * Returns the descriptor, or -1 after a message. */
 int store_hold_layers(const char *dir, const struct image_info *info, bool keep);
 
+/* Remove the containers whose supervisor was killed with SIGKILL (a record
+ * nobody holds), and with them their hold on layers; one line for each.
+ * Call with the store lock held, shared or exclusive. */
+void store_remove_dead_containers(const char *store);
+
 /* Give the record up: remove dir/layers (the container's own files need no
  * layer, e.g. with --keep) and close fd. Ignores fd < 0. */
 void store_unhold_layers(const char *dir, int fd);

@@ -613,7 +613,8 @@ END_TEST
 
 /* A SIGKILLed supervisor: its container and pasta die with it (they are
  * killed with their parent), its run dir was a tmpfs of its own; the
- * container's directory in the store goes at the next garbage collection. */
+ * container's directory in the store (its record there held by nobody now)
+ * goes with the next run. */
 START_TEST(killed_supervisor_leaves_nothing)
 {
 	char containers[PATH_MAX];
@@ -626,6 +627,10 @@ START_TEST(killed_supervisor_leaves_nothing)
 	ck_assert_int_eq(stop_bg(&c), 128 + SIGKILL);
 	snprintf(containers, sizeof(containers), "%s/.local/share/kobako/containers", home);
 	ck_assert_int_eq(entries(containers), 1);
+	run_user(&r, STEP8 " run --net none busybox true");
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_contains(r.err, "took back what container");
+	ck_assert_int_eq(entries(containers), 0);
 	run_user(&r, STEP8 " image rm busybox");
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
 	assert_nothing_left();
