@@ -68,7 +68,7 @@ if [ "\$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && [ -z "\$scope" ]; then
 	echo "check-v2: FAIL: on systemd + cgroup v2 the Makefile's TEST_SCOPE is empty"
 	exit 1
 fi
-B=$B TEST_SCOPE="\$scope" CK_TIMEOUT_MULTIPLIER=4 sh tests/run-all.sh $(echo $tests) tests/check-tutorial.sh
+B=$B TEST_SCOPE="\$scope" CK_TIMEOUT_MULTIPLIER=4 BLOCK_TIMEOUT=240 sh tests/run-all.sh $(echo $tests) tests/check-tutorial.sh
 rc=\$?
 # new cgroups that are not systemd's units (the tests' scopes are collected)
 left=\$(cgroups | comm -13 /run/cgroups.before - | grep -Ev '\\.(scope|service|slice)\$')
