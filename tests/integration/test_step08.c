@@ -528,6 +528,58 @@ START_TEST(killed_supervisor_cgroup_taken_back)
 }
 END_TEST
 
+/* The route a reader takes: the user's own systemd (user@UID.service, which
+ * delegates pids, memory and cpu on Debian 12) makes a scope with
+ * Delegate=yes around the run. Lingering starts that manager without a
+ * login; systemd-run --user reaches it at $XDG_RUNTIME_DIR/systemd/private
+ * (no D-Bus session bus: the guest has no dbus-user-session). That
+ * /run/user/UID is in PID 1's mount namespace (a bind mount cannot cross
+ * namespaces): the user's command runs there, in our network namespace.
+ * The shell in the scope says what is left there once the container is gone. */
+START_TEST(cgroup_limits_user_scope)
+{
+	char expected[256];
+	struct statfs fs;
+	struct run s;
+
+	if (statfs("/sys/fs/cgroup", &fs) < 0 || fs.f_type != CGROUP2_MAGIC ||
+	    access("/proc/1/root/run/systemd/system", F_OK) < 0) {
+		printf("SKIPPED cgroup_limits_user_scope: needs systemd with cgroup v2 (make "
+		       "check-v2 runs it)\n");
+		return;
+	}
+	/* one command, so that the teardown below follows a failed setup too;
+	 * systemctl start waits for the manager logind starts */
+	run(&s,
+	    IN_HOST_MOUNTS "loginctl enable-linger %s && " IN_HOST_MOUNTS
+			   "systemctl start user@%lu.service && " IN_HOST_MOUNTS
+			   "setpriv --reuid=%s --regid=%s --init-groups env -i HOME=%s "
+			   "XDG_RUNTIME_DIR=/run/user/%lu PATH=/usr/bin:/bin systemd-run --user "
+			   "--scope --quiet -p Delegate=yes sh -c '%s/" STEP8 " run --net none "
+			   "--memory 32m --pids-limit 10 %s sh -c \"cat /sys/fs/cgroup/memory.max "
+			   "/sys/fs/cgroup/pids.max\"; echo exit $?; "
+			   "d=/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup); echo $d; "
+			   "echo cgroups $(find $d -mindepth 1 -type d | wc -l) "
+			   "controllers $(cat $d/cgroup.subtree_control)'",
+	    user, uid, user, user, home, uid, top(), user_rootfs);
+	/* undone before any assertion: the user's manager and processes end */
+	run(&r,
+	    IN_HOST_MOUNTS "loginctl disable-linger %s; " IN_HOST_MOUNTS
+			   "systemctl stop user@%lu.service user-runtime-dir@%lu.service",
+	    user, uid, uid);
+	ck_assert_msg(s.code == 0, "exit %d: %s%s", s.code, s.out, s.err);
+	snprintf(expected, sizeof(expected),
+		 "33554432\n10\nexit 0\n/sys/fs/cgroup/user.slice/user-%lu.slice/user@%lu.service/",
+		 uid, uid);
+	ck_assert_msg(strncmp(s.out, expected, strlen(expected)) == 0, "not \"%s...\":\n%s",
+		      expected, s.out);
+	ck_assert_contains(s.out, ".scope\ncgroups 0 controllers\n"); /* nothing of kobako's */
+	*strstr(s.out, "\ncgroups") = '\0';
+	ck_assert_int_eq(access(strrchr(s.out, '\n') + 1, F_OK), -1); /* systemd removed it */
+	assert_nothing_left();
+}
+END_TEST
+
 /* Without a delegated cgroup, limits are refused with one line that says
  * why (cgroup v1 here, on this hybrid machine; in the v2 guest the test's
  * own cgroup, root's) and how to get one. */
@@ -768,6 +820,7 @@ int main(void)
 	tcase_add_test(tc, cgroup_limits_delegated);
 	tcase_add_test(tc, pids_limit_stops_fork_bomb);
 	tcase_add_test(tc, killed_supervisor_cgroup_taken_back);
+	tcase_add_test(tc, cgroup_limits_user_scope);
 	tcase_add_test(tc, user_namespaces_disabled_said);
 	tcase_add_test(tc, killed_supervisor_leaves_nothing);
 	tcase_add_test(tc, apparmor_restriction_noted);

@@ -34,7 +34,7 @@ PACKAGES="systemd systemd-sysv udev dbus kmod procps iproute2 curl busybox nftab
 # The later steps' tests, installed by apt-get in the tree after debootstrap
 # (debootstrap --include cannot order the configuration of so many).
 EXTRA_PACKAGES="libseccomp-dev libcurl4-openssl-dev dnsmasq-base docker-registry skopeo openssl
-	python3 golang-github-containers-common uidmap passt ca-certificates"
+	python3 golang-github-containers-common uidmap passt ca-certificates libpam-systemd"
 # Modules the initramfs loads: the root disk's, and the serial ports' (udev
 # would load it only late in the boot; the rest load from the root disk).
 INITRD_MODULES="virtio_pci virtio_blk virtio_console"
