@@ -554,19 +554,21 @@ START_TEST(cgroup_limits_user_scope)
 		return;
 	}
 	/* one command, so that the teardown below follows a failed setup too;
-	 * systemctl start waits for the manager logind starts */
+	 * systemctl start waits for the manager logind starts; the user starts
+	 * step08 from the repository's directory, by a relative path (it may
+	 * not search the repository's parents: a 0700 home) */
 	run(&s,
 	    IN_HOST_MOUNTS "loginctl enable-linger %s && " IN_HOST_MOUNTS
 			   "systemctl start user@%lu.service && " IN_HOST_MOUNTS
-			   "setpriv --reuid=%s --regid=%s --init-groups env -i HOME=%s "
+			   "--wd=%s setpriv --reuid=%s --regid=%s --init-groups env -i HOME=%s "
 			   "XDG_RUNTIME_DIR=/run/user/%lu PATH=/usr/bin:/bin systemd-run --user "
-			   "--scope --quiet -p Delegate=yes sh -c '%s/" STEP8 " run --net none "
+			   "--scope --quiet -p Delegate=yes sh -c '" STEP8 " run --net none "
 			   "--memory 32m --pids-limit 10 %s sh -c \"cat /sys/fs/cgroup/memory.max "
 			   "/sys/fs/cgroup/pids.max\"; echo exit $?; "
 			   "d=/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup); echo $d; "
 			   "echo cgroups $(find $d -mindepth 1 -type d | wc -l) "
 			   "controllers $(cat $d/cgroup.subtree_control)'",
-	    user, uid, user, user, home, uid, top(), user_rootfs);
+	    user, uid, top(), user, user, home, uid, user_rootfs);
 	/* undone before any assertion: the user's manager and processes end */
 	run(&r,
 	    IN_HOST_MOUNTS "loginctl disable-linger %s; " IN_HOST_MOUNTS
@@ -648,8 +650,9 @@ START_TEST(user_namespaces_disabled_said)
 
 	snprintf(out, sizeof(out), "/tmp/%s-out", user);
 	snprintf(err, sizeof(err), "/tmp/%s-err", user);
-	snprintf(cmd, sizeof(cmd), "exec %s %s/" STEP8 " run --net none %s true", as_user, top(),
-		 user_rootfs);
+	/* relative to the repository: a user may not search its parents (a 0700 home) */
+	snprintf(cmd, sizeof(cmd), "cd %s && exec %s " STEP8 " run --net none %s true", top(),
+		 as_user, user_rootfs);
 	code = run_where_userns_disabled(cmd, out, err);
 	after = slurp(MAX_USERNS);
 	said = slurp(err);
