@@ -446,21 +446,6 @@ static void hash_string(struct sha256_ctx *sha, const char *s)
 	sha256_update(sha, strlen(s) + 1, (const uint8_t *)s);
 }
 
-/* kobako's own profile as this binary has it: the table itself, so a filter
- * compiled before the table was edited is never taken for the new one. */
-static void hash_default_profile(struct sha256_ctx *sha)
-{
-	for (size_t g = 0; g < sizeof(DEFAULT_PROFILE) / sizeof(DEFAULT_PROFILE[0]); g++) {
-		const struct refused *r = &DEFAULT_PROFILE[g];
-		sha256_update(sha, sizeof(r->errno_ret), (const uint8_t *)&r->errno_ret);
-		hash_string(sha, r->unless_cap ? r->unless_cap : "");
-		for (size_t i = 0; i < MAX_NAMES && r->names[i]; i++)
-			hash_string(sha, r->names[i]);
-		hash_string(sha, ""); /* end of the group */
-	}
-	sha256_update(sha, sizeof(NAMESPACE_FLAGS), (const uint8_t *)NAMESPACE_FLAGS);
-}
-
 /* c->key: SHA-256 of everything libseccomp's output depends on. Two starts
  * that would compile different programs must never share a name. */
 static int cache_key(struct cache *c, const char *text, size_t len, const struct caps *caps)
@@ -483,8 +468,8 @@ static int cache_key(struct cache *c, const char *text, size_t len, const struct
 	sha256_init(&sha);
 	if (text)
 		sha256_update(&sha, len, (const uint8_t *)text); /* the profile file's bytes */
-	else
-		hash_default_profile(&sha);
+	else /* ours: its table is part of the binary (below), edited only by a rebuild */
+		hash_string(&sha, "built-in");
 	sha256_update(&sha, sizeof(facts), (const uint8_t *)facts);
 	hash_string(&sha, go_arch()); /* the profile's "arches" conditions */
 	sha256_digest(&sha, sizeof(digest), digest);
