@@ -210,12 +210,6 @@ static void move_layers(struct pull *p, enum layer_state from, enum layer_state 
 	show(p, -1); /* a terminal: redraw */
 }
 
-/* -1 if a signal asked us to stop. */
-static int check_interrupted(void)
-{
-	return interrupted ? -1 : 0;
-}
-
 static long now_ms(void)
 {
 	struct timespec t;
@@ -551,7 +545,7 @@ static int download_layers(struct pull *p)
 			p->downloads++;
 	}
 	while (r == 0 && running) {
-		if (check_interrupted() < 0)
+		if (interrupted)
 			r = -1;
 		else if (curl_multi_perform(multi, &running) != CURLM_OK)
 			r = failx("pull %s: curl_multi_perform failed", p->reg.label);
@@ -599,11 +593,11 @@ static int pull(struct pull *p)
 	if (registry_get_blob(&p->reg, config, &p->config) < 0 || /* the image's JSON */
 	    check_config(p) < 0) /* a Linux image? */
 		return -1;
-	if (check_interrupted() < 0 || make_download_dir(p) < 0 || /* STORE/pulls/<random> */
+	if (interrupted || make_download_dir(p) < 0 || /* STORE/pulls/<random> */
 	    plan_downloads(p) < 0 || /* what we lack; room for it? */
 	    write_layout(p, config) < 0 || /* manifest, config, index.json */
 	    download_layers(p) < 0 || /* the blobs we lack, verified */
-	    check_interrupted() < 0)
+	    interrupted)
 		return -1;
 	move_layers(p, DOWNLOADED, EXTRACTING);
 	/* The store checks and unpacks the layout like any image archive; a

@@ -128,15 +128,14 @@ void reference_format(const struct reference *ref, char *out, size_t size)
 
 void reference_local_name(const char *text, const struct reference *ref, char *out, size_t size)
 {
-	const char *last = strrchr(ref->repository, '/');
+	const char *last = strrchr(ref->repository, '/'), *repo = last ? last + 1 : ref->repository;
 	const char *base = strrchr(text, '/') ? strrchr(text, '/') + 1 : text;
 	bool tagged = memchr(base, ':', strcspn(base, "@")) != NULL;
 
 	if (ref->digest[0]) /* pinned: the digest is the name's, as docker's NAME@DIGEST */
-		snprintf(out, size, "%s@%s", last ? last + 1 : ref->repository, ref->digest);
+		snprintf(out, size, "%s@%s", repo, ref->digest);
 	else
-		snprintf(out, size, "%s%s%s", last ? last + 1 : ref->repository, tagged ? ":" : "",
-			 tagged ? ref->tag : "");
+		snprintf(out, size, "%s%s%s", repo, tagged ? ":" : "", tagged ? ref->tag : "");
 }
 
 bool registry_is_local(const char *registry)

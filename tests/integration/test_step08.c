@@ -650,9 +650,10 @@ START_TEST(user_namespaces_disabled_said)
 
 	snprintf(out, sizeof(out), "/tmp/%s-out", user);
 	snprintf(err, sizeof(err), "/tmp/%s-err", user);
-	/* relative to the repository: a user may not search its parents (a 0700 home) */
-	snprintf(cmd, sizeof(cmd), "cd %s && exec %s " STEP8 " run --net none %s true", top(),
-		 as_user, user_rootfs);
+	/* relative to the repository (our working directory): a user may not
+	 * search its parents (a 0700 home) */
+	snprintf(cmd, sizeof(cmd), "exec %s " STEP8 " run --net none %s true", as_user,
+		 user_rootfs);
 	code = run_where_userns_disabled(cmd, out, err);
 	after = slurp(MAX_USERNS);
 	said = slurp(err);
