@@ -135,7 +135,7 @@ static int run_container(int argc, char **argv, const struct rootless *rootless)
 	    rootless_net_prepare(&c.rootless, &c.net, &c.opt) < 0) /* pasta: resolv.conf */
 		goto out;
 	if (rootless_has_cgroups(&c.rootless) &&
-	    (rootless_delegate(&c.rootless, &c.opt) < 0 || /* a user: into a leaf, controllers on */
+	    (rootless_delegate(&c.rootless) < 0 || /* a user: our processes into a leaf */
 	     cgroup_prepare(&c.cgroup, &c.opt) < 0 || /* PARENT/<id> with the limits */
 	     rootless_hold_cgroup(&c.rootless, &c.cgroup) < 0)) /* a user: ours while we live */
 		goto out;

@@ -166,7 +166,7 @@ static int move_procs(const char *from, const char *to)
 		     to);
 }
 
-int delegation_arrange(struct delegation *d, unsigned controllers)
+int delegation_arrange(struct delegation *d)
 {
 	char leaf[PATH_MAX];
 
@@ -177,15 +177,10 @@ int delegation_arrange(struct delegation *d, unsigned controllers)
 	if (path_join(leaf, sizeof(leaf), d->dir, LEAF_NAME) < 0 ||
 	    (mkdir(leaf, LEAF_MODE) < 0 && errno != EEXIST))
 		return fail("cgroup: mkdir %s/" LEAF_NAME, d->dir);
-	/* Empty the delegated cgroup first: the kernel refuses to enable a
-	 * controller for the children of a cgroup with processes (EBUSY). */
-	if (move_procs(d->dir, leaf) < 0)
-		return -1;
-	for (int c = 0; c < N_CONTROLLERS; c++)
-		if ((controllers & CTRL_BIT(c)) &&
-		    cgroup_write(d->dir, "cgroup.subtree_control", "+%s", CONTROLLER_NAME[c]) < 0)
-			return -1;
-	return 0;
+	/* Empty the delegated cgroup: the kernel refuses to enable a
+	 * controller for the children of a cgroup with processes (EBUSY).
+	 * step05's cgroup_prepare then enables them, as at every level. */
+	return move_procs(d->dir, leaf);
 }
 
 int delegation_hold(struct delegation *d, const char *dir)

@@ -23,10 +23,11 @@ struct delegation {
 bool delegation_find(struct delegation *d, const char **why);
 
 /* Before the container's cgroup is made: take back the cgroups of killed
- * supervisors, move every process of the delegated cgroup into its leaf, and
- * enable `controllers` (CTRL_BIT()s) for its children. Keeps others out
- * (flock) until delegation_hold(). 0, or -1 with a message. */
-int delegation_arrange(struct delegation *d, unsigned controllers);
+ * supervisors, and move every process of the delegated cgroup into its
+ * leaf, so that cgroup_prepare may enable controllers for its children.
+ * Keeps others out (flock) until delegation_hold(). 0, or -1 with a
+ * message. */
+int delegation_arrange(struct delegation *d);
 
 /* After the container's cgroup dir was made below d->dir: hold it as ours
  * for as long as we live, and let other supervisors in. 0 or -1. */

@@ -275,16 +275,9 @@ bool rootless_has_cgroups(const struct rootless *rl)
 	return !rl->on || rl->cgroups;
 }
 
-int rootless_delegate(struct rootless *rl, const struct options *opt)
+int rootless_delegate(struct rootless *rl)
 {
-	const char *have = rl->delegation.controllers;
-	/* what the limits need, and memory and pids for cgroup.c's OOM report
-	 * and --stats where we have them */
-	unsigned wanted = (opt->memory || listed(have, "memory") ? CTRL_BIT(CTRL_MEMORY) : 0) |
-			  (opt->cpu_millis || opt->cpu_shares ? CTRL_BIT(CTRL_CPU) : 0) |
-			  (opt->pids_limit || listed(have, "pids") ? CTRL_BIT(CTRL_PIDS) : 0);
-
-	return rl->cgroups ? delegation_arrange(&rl->delegation, wanted) : 0;
+	return rl->cgroups ? delegation_arrange(&rl->delegation) : 0;
 }
 
 int rootless_hold_cgroup(struct rootless *rl, const struct cgroup *cg)

@@ -51,9 +51,10 @@ bool rootless_has_cgroups(const struct rootless *rl);
  * namespace, empty at every start). */
 const char *rootless_seccomp_cache(const struct rootless *rl);
 
-/* Before cgroup_prepare, with delegation: our processes into a leaf, the
- * controllers enabled (delegation.c). 0 or -1 with a message. */
-int rootless_delegate(struct rootless *rl, const struct options *opt);
+/* Before cgroup_prepare, with delegation: our processes into a leaf
+ * (delegation.c), so that it may enable the controllers. 0 or -1 with a
+ * message. */
+int rootless_delegate(struct rootless *rl);
 
 /* After cgroup_prepare, with delegation: the container's cgroup is held as
  * ours while we live. 0 or -1 with a message. */
