@@ -163,6 +163,19 @@ static void assert_nothing_left(void)
 
 /*** a cgroup delegated to the user (systemd + cgroup v2) ***/
 
+/* Is this systemd with cgroup v2 (the v2 guest)? If not, say that test is
+ * skipped here: false. */
+static bool systemd_v2(const char *test)
+{
+	struct statfs fs;
+
+	if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_MAGIC &&
+	    access("/proc/1/root/run/systemd/system", F_OK) == 0)
+		return true;
+	printf("SKIPPED %s: needs systemd with cgroup v2 (make check-v2 runs it)\n", test);
+	return false;
+}
+
 /* On a reader's machine a user's shell runs in a cgroup systemd delegated
  * (Delegate=yes): here a service with User= whose main process (sleep)
  * stands for that shell. A scope made with `systemd-run --scope --uid=`
@@ -172,14 +185,10 @@ static void assert_nothing_left(void)
  * after saying so, where there is no systemd with cgroup v2. */
 static bool start_delegated(const char *test)
 {
-	struct statfs fs;
 	char cmd[512], *cgroup;
 
-	if (statfs("/sys/fs/cgroup", &fs) < 0 || fs.f_type != CGROUP2_MAGIC ||
-	    access("/proc/1/root/run/systemd/system", F_OK) < 0) {
-		printf("SKIPPED %s: needs systemd with cgroup v2 (make check-v2 runs it)\n", test);
+	if (!systemd_v2(test))
 		return false;
-	}
 	snprintf(unit, sizeof(unit), "%s-delegated-%d.service", user, (int)getpid());
 	snprintf(cmd, sizeof(cmd),
 		 IN_HOST_MOUNTS "systemd-run --quiet --unit=%s -p Delegate=yes -p User=%s sleep "
@@ -544,15 +553,10 @@ END_TEST
 START_TEST(cgroup_limits_user_scope)
 {
 	char expected[256];
-	struct statfs fs;
 	struct run s;
 
-	if (statfs("/sys/fs/cgroup", &fs) < 0 || fs.f_type != CGROUP2_MAGIC ||
-	    access("/proc/1/root/run/systemd/system", F_OK) < 0) {
-		printf("SKIPPED cgroup_limits_user_scope: needs systemd with cgroup v2 (make "
-		       "check-v2 runs it)\n");
+	if (!systemd_v2("cgroup_limits_user_scope"))
 		return;
-	}
 	/* one command, so that the teardown below follows a failed setup too;
 	 * systemctl start waits for the manager logind starts; the user starts
 	 * step08 from the repository's directory, by a relative path (it may
