@@ -40,7 +40,7 @@ static struct run r;
 static char user[32], home[96], run_dir[96], as_user[512], volume[96];
 /* Copies of the rootfs and the image the user can read: the repository may
  * be under a home directory of mode 0700 (/root, or Debian 12's homes). */
-static char user_rootfs[96], user_tarball[96];
+static char user_rootfs[96], user_tarball[96], tun_dir[96];
 static unsigned long uid;
 
 /* Run COMMAND as the test user, in its environment (a login would set it). */
@@ -86,6 +86,8 @@ static void remove_user(void)
 	    "userdel %s 2>/dev/null; rm -rf %s %s %s %s %s; sed -i '/^kobako:%lu:/d' /etc/subuid "
 	    "/etc/subgid",
 	    user, home, run_dir, volume, user_rootfs, user_tarball, REMAP_BASE);
+	/* the tun device of make_user: its mounts are in our mount namespace */
+	run(&r, "umount /dev/net/tun %s 2>/dev/null; rmdir %s 2>/dev/null", tun_dir, tun_dir);
 }
 
 /* The user, its dirs, a range of subordinate ids; /dev/net/tun for it; the
@@ -100,6 +102,7 @@ static void make_user(void)
 	snprintf(volume, sizeof(volume), "/tmp/%s-vol", user);
 	snprintf(user_rootfs, sizeof(user_rootfs), "/tmp/%s-rootfs", user);
 	snprintf(user_tarball, sizeof(user_tarball), "/tmp/%s-busybox.tar", user);
+	snprintf(tun_dir, sizeof(tun_dir), "/tmp/%s-tun", user);
 	remove_user();
 	snprintf(cmd, sizeof(cmd),
 		 "cp -a %s %s && cp %s/build/images/busybox.tar %s && chmod 644 %s", rootfs(),
@@ -116,9 +119,11 @@ static void make_user(void)
 		 "setpriv --reuid=%s --regid=%s --init-groups env -i HOME=%s XDG_RUNTIME_DIR=%s "
 		 "PATH=/usr/bin:/bin",
 		 user, user, home, run_dir);
-	sh_or_fail("mkdir -p /tmp/kbt8-tun && mount -t tmpfs tmpfs /tmp/kbt8-tun && "
-		   "mknod -m 666 /tmp/kbt8-tun/tun c 10 200 && "
-		   "mount --bind /tmp/kbt8-tun/tun /dev/net/tun");
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s && mount -t tmpfs tmpfs %s && mknod -m 666 %s/tun c 10 200 && "
+		 "mount --bind %s/tun /dev/net/tun",
+		 tun_dir, tun_dir, tun_dir, tun_dir);
+	sh_or_fail(cmd);
 	sh_or_fail("ip link add kbt8 type veth peer name kbt8p && ip link set kbt8p up && "
 		   "ip addr add 192.0.2.2/24 dev kbt8 && "
 		   "ip link set kbt8 up && ip route add default via 192.0.2.1 && "
