@@ -524,12 +524,19 @@ START_TEST(pull_and_run)
 	ck_assert_int_eq(blob_gets("plain"), gets);
 	ck_assert_int_eq(stat(path, &after), 0);
 	ck_assert(before.st_ino == after.st_ino && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
-	/* as another name: every layer is in the store, none is fetched */
+	/* as another name: every layer is in the store, none is fetched; the
+	 * name is new, so docker says it downloaded (not "up to date") */
 	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/two:v1 again", store, PLAIN_PORT);
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	ck_assert_contains(r.out, ": Already exists");
-	ck_assert_contains(r.out, "Status: Image is up to date");
+	ck_assert_contains(r.out, "Status: Downloaded newer image for 127.0.0.1:5000/test/two:v1 "
+				  "as again\n");
 	ck_assert_int_eq(blob_gets("plain"), gets + 1); /* the config only */
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/two:v1 again", store, PLAIN_PORT);
+	ck_assert_contains(r.out, "Status: Image is up to date for 127.0.0.1:5000/test/two:v1 "
+				  "as again\n");
+	run(&r, BIN " run --root %s --net none again /bin/cat /etc/os-release", store);
+	ck_assert_contains(r.out, "fixture upper");
 	run(&r, "ls %s/pulls", store);
 	ck_assert_str_eq(r.out, ""); /* no download directory left */
 }
