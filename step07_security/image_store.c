@@ -6,6 +6,8 @@
  * import added are deleted again if a later step fails; the image's JSON is
  * written last. Imports and removals hold an flock(2) on store/lock, so
  * anything left in tmp/ when we get the lock is a crashed import's: deleted.
+ * An import is four steps (begin, a layer, finish or abort): `image import`
+ * runs them in a row, a pull unpacks each layer as it arrives.
  *
  * man: rename(2), flock(2), flopen(3), json_object_to_json_string_ext
  */
@@ -45,11 +47,12 @@
 #define IMAGE_TMP "image.json" /* below tmp/: the image's JSON, before rename */
 #define STORE_MODE 0700 /* layers hold other users' files: root only */
 
-struct import {
+struct store_import {
 	const char *store, *file, *ref;
 	char name[IMAGE_NAME_MAX + 1]; /* canonical: "busybox:latest" */
 	int store_fd, tmp_fd, lock_fd, layout_fd;
 	bool plain; /* a rootfs tarball: tmp/unpack is the layer */
+	unsigned made; /* bit i: open_store made SKELETON[i]; LOCK_MADE */
 	struct manifest m;
 	bool added[IMAGE_MAX_LAYERS]; /* layers this import put in the store */
 	uint64_t disk[IMAGE_MAX_LAYERS]; /* bytes each layer occupies on disk */
@@ -183,24 +186,39 @@ int store_layer_path(const char *store, const char *digest, char *path, size_t s
 	return path_join(path, size, store, rel);
 }
 
-/* Create the store's directories, take the lock, clear a crashed import's
- * leftovers. Fills store_fd, lock_fd, tmp_fd. */
-static int open_store(const char *store, struct import *im)
+/* The store's directories and its lock: an import that is given up removes
+ * what it made of them (the bits of made), so that a first pull that fails
+ * leaves no empty store behind. */
+static const char *SKELETON[] = {"layers", LAYERS_DIR, IMAGES_DIR, CONTAINERS_DIR};
+#define N_SKELETON (sizeof(SKELETON) / sizeof(SKELETON[0]))
+#define LOCK_MADE (1u << N_SKELETON)
+
+/* Take the lock (or, unless wait, return 1 quietly if another import or rm
+ * holds it), create the store's directories, clear a crashed import's
+ * leftovers. Fills store_fd, lock_fd, tmp_fd, made. 0, 1 or -1. */
+static int open_store(const char *store, struct store_import *im, bool wait)
 {
 	char path[PATH_MAX];
-	const char *dirs[] = {LAYERS_DIR, IMAGES_DIR, CONTAINERS_DIR};
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (path_join(path, sizeof(path), store, dirs[i]) < 0 ||
-		    mkdir_p(path, STORE_MODE) < 0)
-			return fail("image store %s", path);
-	im->store_fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (im->store_fd < 0)
+	if (mkdir_p(store, STORE_MODE) < 0 ||
+	    (im->store_fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail("image store %s", store);
+	if (faccessat(im->store_fd, LOCK_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		im->made = LOCK_MADE; /* (or another import, meanwhile: it can go all the same) */
 	path_join(path, sizeof(path), store, LOCK_FILE);
-	im->lock_fd = flopen(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600); /* waits for LOCK_EX */
+	/* LOCK_EX: waits for it, or with O_NONBLOCK fails with EWOULDBLOCK */
+	im->lock_fd = flopen(path, O_RDWR | O_CREAT | O_CLOEXEC | (wait ? 0 : O_NONBLOCK), 0600);
+	if (im->lock_fd < 0 && !wait && errno == EWOULDBLOCK)
+		return 1;
 	if (im->lock_fd < 0)
 		return errno == EINTR && extract_stop ? -1 : fail("lock %s", path);
+	for (size_t i = 0; i < N_SKELETON; i++)
+		if (faccessat(im->store_fd, SKELETON[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		else if (mkdirat(im->store_fd, SKELETON[i], STORE_MODE) < 0)
+			return fail("image store %s/%s", store, SKELETON[i]);
+		else
+			im->made |= 1u << i;
 	rename_old_images(store);
 	if (remove_tree(im->store_fd, TMP_DIR) < 0 ||
 	    mkdirat(im->store_fd, TMP_DIR, STORE_MODE) < 0 ||
@@ -209,9 +227,9 @@ static int open_store(const char *store, struct import *im)
 	return 0;
 }
 
-static void close_store(struct import *im)
+static void close_store(struct store_import *im)
 {
-	if (im->store_fd >= 0)
+	if (im->store_fd >= 0 && im->lock_fd >= 0) /* tmp/ is the lock holder's */
 		remove_tree(im->store_fd, TMP_DIR);
 	for (int *fd = &im->store_fd; fd <= &im->layout_fd; fd++)
 		if (*fd >= 0 && !(fd == &im->layout_fd && *fd == im->tmp_fd))
@@ -220,7 +238,7 @@ static void close_store(struct import *im)
 }
 
 /* A new empty directory tmp/name, opened. */
-static int make_tmp_dir(struct import *im, const char *name)
+static int make_tmp_dir(struct store_import *im, const char *name)
 {
 	if (mkdirat(im->tmp_fd, name, 0755) < 0)
 		return fail("mkdir tmp/%s", name);
@@ -230,7 +248,7 @@ static int make_tmp_dir(struct import *im, const char *name)
 
 /* A directory is an OCI layout or docker save; a file is unpacked: if it
  * holds one of those it is the layout, else it is a whole root filesystem. */
-static int open_source(struct import *im)
+static int open_source(struct store_import *im)
 {
 	struct extract_result res;
 	int fd, r;
@@ -296,7 +314,7 @@ static uint64_t disk_usage(int dir_fd, const char *name, void **seen)
 
 /* Move tmp/tmp_name to layers/sha256/<hex>, unless that layer is already
  * stored: then this copy goes (content addressing: same digest, same bytes). */
-static int commit_layer(struct import *im, const char *tmp_name, size_t i)
+static int commit_layer(struct store_import *im, const char *tmp_name, size_t i)
 {
 	char dst[PATH_MAX];
 	void *seen = NULL;
@@ -340,7 +358,7 @@ static uint64_t recorded_size(const char *store, const char *digest)
 /* A layout may lack the blob of a layer the store has: a pull downloads
  * only the layers that are not stored. Its size is what an image records,
  * else counted (a re-pull of a 200 MiB image need not stat 25,000 files). */
-static int use_stored_layer(struct import *im, size_t i)
+static int use_stored_layer(struct store_import *im, size_t i)
 {
 	char path[PATH_MAX];
 	void *seen = NULL;
@@ -356,7 +374,7 @@ static int use_stored_layer(struct import *im, size_t i)
 }
 
 /* Unpack layer i from its blob, check its digest, store it. */
-static int import_layer(struct import *im, size_t i)
+static int import_layer(struct store_import *im, size_t i)
 {
 	struct layer_blob *blob = &im->m.layers[i];
 	struct extract_result res;
@@ -377,16 +395,6 @@ static int import_layer(struct import *im, size_t i)
 	return r < 0 ? remove_tree(im->tmp_fd, LAYER_TMP), -1 : commit_layer(im, LAYER_TMP, i);
 }
 
-static int import_layers(struct import *im)
-{
-	if (im->plain)
-		return commit_layer(im, UNPACK_TMP, 0);
-	for (size_t i = 0; i < im->m.n_layers; i++)
-		if (extract_stop || import_layer(im, i) < 0)
-			return extract_stop ? (errno = EINTR, -1) : -1;
-	return 0;
-}
-
 /* When the image was made: the config's "created" (RFC 3339), else now (as
  * `docker import` has it). */
 static json_object *created_of(json_object *config)
@@ -403,7 +411,7 @@ static json_object *created_of(json_object *config)
 }
 
 /* The image's JSON (image_store.h), as text owned by the returned object. */
-static json_object *describe_image(const struct import *im)
+static json_object *describe_image(const struct store_import *im)
 {
 	json_object *image = json_object_new_object(), *layers = json_object_new_array(),
 		    *sizes = json_object_new_array();
@@ -429,7 +437,7 @@ static json_object *describe_image(const struct import *im)
 }
 
 /* Write images/<name>.json: via tmp/, fsync'd, renamed over any old one. */
-static int write_image(struct import *im)
+static int write_image(struct store_import *im)
 {
 	json_object *image = describe_image(im);
 	char dst[PATH_MAX];
@@ -450,7 +458,7 @@ static int write_image(struct import *im)
 }
 
 /* Undo: the layers this import stored belong to nobody. */
-static void forget_new_layers(struct import *im)
+static void forget_new_layers(struct store_import *im)
 {
 	char path[PATH_MAX];
 
@@ -605,38 +613,110 @@ static int collect_garbage(const char *store, int store_fd)
 	return r;
 }
 
-int store_import(const char *store, const char *file, const char *name, const char *ref)
+/* ---- an import, in four steps: begin, each layer, then finish or abort ---- */
+
+/* An import given up: remove what it made of the store's skeleton, if it
+ * is empty (rmdir), the lock last while we hold it (flopen(3) and
+ * store_lock_shared see that it went and take the next one). */
+static void unmake_store(struct store_import *im)
 {
-	struct import im = {.store = store,
-			    .file = file,
-			    .ref = ref,
-			    .store_fd = -1,
-			    .tmp_fd = -1,
-			    .lock_fd = -1,
-			    .layout_fd = -1};
+	if (im->lock_fd < 0 || !im->made)
+		return;
+	remove_tree(im->store_fd, TMP_DIR);
+	for (size_t i = N_SKELETON; i-- > 0;)
+		if (im->made & (1u << i))
+			unlinkat(im->store_fd, SKELETON[i], AT_REMOVEDIR);
+	if (im->made & LOCK_MADE)
+		unlinkat(im->store_fd, LOCK_FILE, 0);
+}
+
+int store_import_begin(const char *store, const char *file, const char *name, const char *ref,
+		       bool wait, struct store_import **out)
+{
+	struct store_import *im = calloc(1, sizeof(*im));
 	int r;
 
-	if (normalize_name(name, im.name) < 0)
-		return failx("image name '%s': expected NAME[:TAG] of letters, digits and ._-/: "
-			     "(no component starting with '.'), at most %d",
-			     name, IMAGE_NAME_MAX);
-	r = open_store(store, &im);
-	if (r == 0)
-		r = open_source(&im); /* what is in the file? */
-	if (r == 0)
-		r = import_layers(&im); /* unpack, verify, store */
-	if (r == 0 && extract_stop) /* the last moment to stop */
-		r = (errno = EINTR, -1);
-	if (r == 0)
-		r = write_image(&im); /* the image exists from here */
-	int saved = errno;
-	if (r < 0)
-		forget_new_layers(&im);
+	if (!im)
+		return fail("import %s", file);
+	*im = (struct store_import){.store = store,
+				    .file = file,
+				    .ref = ref,
+				    .store_fd = -1,
+				    .tmp_fd = -1,
+				    .lock_fd = -1,
+				    .layout_fd = -1};
+	if (normalize_name(name, im->name) < 0)
+		r = failx("image name '%s': expected NAME[:TAG] of letters, digits and ._-/: "
+			  "(no component starting with '.'), at most %d",
+			  name, IMAGE_NAME_MAX);
 	else
-		r = collect_garbage(store, im.store_fd); /* an older image of that name */
-	close_store(&im);
+		r = open_store(store, im, wait); /* the lock: one import at a time */
+	if (r == 0)
+		r = open_source(im); /* what is in the file? */
+	if (r == 0)
+		return *out = im, 0;
+	int saved = errno;
+	unmake_store(im); /* bad input leaves nothing */
+	close_store(im);
+	free(im);
+	errno = saved;
+	return r;
+}
+
+size_t store_import_count(const struct store_import *im)
+{
+	return im->m.n_layers;
+}
+
+int store_import_layer(struct store_import *im, size_t i)
+{
+	int r = -1;
+
+	if (!extract_stop)
+		r = im->plain ? commit_layer(im, UNPACK_TMP, 0) /* unpacked by begin */
+			      : import_layer(im, i); /* unpack, verify, store */
+	return r < 0 && extract_stop ? (errno = EINTR, -1) : r;
+}
+
+int store_import_finish(struct store_import *im)
+{
+	int r = extract_stop ? (errno = EINTR, -1) /* the last moment to stop */
+			     : write_image(im); /* the image exists from here */
+	int saved = errno;
+
+	if (r < 0)
+		forget_new_layers(im);
+	else
+		r = collect_garbage(im->store, im->store_fd); /* an older image of that name */
+	close_store(im);
+	free(im);
 	errno = r < 0 ? saved : errno;
 	return r;
+}
+
+void store_import_abort(struct store_import *im)
+{
+	int saved = errno;
+
+	forget_new_layers(im);
+	unmake_store(im);
+	close_store(im);
+	free(im);
+	errno = saved;
+}
+
+int store_import(const char *store, const char *file, const char *name, const char *ref)
+{
+	struct store_import *im = NULL;
+	int r = store_import_begin(store, file, name, ref, true, &im);
+
+	for (size_t i = 0; r == 0 && i < store_import_count(im); i++)
+		r = store_import_layer(im, i);
+	if (r == 0)
+		return store_import_finish(im);
+	if (im)
+		store_import_abort(im);
+	return -1;
 }
 
 /* The names (canonical) of every image with this id, sorted; the count, or
@@ -682,7 +762,7 @@ static int check_removal(const char *store, const char *given, const struct imag
 
 int store_remove(const char *store, const char *name, bool force)
 {
-	struct import im = {.store_fd = -1, .tmp_fd = -1, .lock_fd = -1, .layout_fd = -1};
+	struct store_import im = {.store_fd = -1, .tmp_fd = -1, .lock_fd = -1, .layout_fd = -1};
 	char canonical[IMAGE_NAME_MAX + 1], rel[PATH_MAX], (*names)[IMAGE_NAME_MAX + 1] = NULL;
 	struct image_info info = {0};
 	int n = 0, r;
@@ -690,7 +770,7 @@ int store_remove(const char *store, const char *name, bool force)
 	/* Only an import creates a store: a typo in --root finds nothing. */
 	if (!is_directory(store))
 		return failx("image %s: no such image (no image store at %s)", name, store);
-	r = open_store(store, &im);
+	r = open_store(store, &im, true);
 	if (r == 0 && store_load(store, name, &info) < 0)
 		r = errno == ENOENT ? failx("image %s: no such image", name) : -1;
 	if (r == 0)
@@ -950,12 +1030,21 @@ int store_lock_shared(const char *store, bool create)
 					     store);
 	if (mkdir_p(store, STORE_MODE) < 0 || path_join(path, sizeof(path), store, LOCK_FILE) < 0)
 		return fail("image store %s", store);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_SH) < 0) {
-		fail("lock %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	for (;;) {
+		struct stat held, now;
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 || flock(fd, LOCK_SH) < 0) {
+			fail("lock %s", path);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		/* the file we waited on is still the lock (an import given up
+		 * removes the one it made: unmake_store); else the next one */
+		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+		    held.st_dev == now.st_dev)
+			break;
+		close(fd);
 	}
 	rename_old_images(store);
 	return fd;

@@ -5,15 +5,18 @@
  *   2. fetch the config (the image's own JSON) and every layer blob that is
  *      not in the store yet, a few at a time, each hashed as it streams in
  *   3. lay them out as an OCI image layout in STORE/pulls/<random>, and
- *      import that like any image archive (image_store.c): one code
- *      path checks, unpacks and stores every image
+ *      import that like any image archive (image_store.c: one code path
+ *      checks, unpacks and stores every image); as dockerd does, a second
+ *      thread unpacks each layer as soon as its blob is here and checked,
+ *      while the others still download; the image is named last
  *
  * Nothing in it is an operating system: no kernel, no boot, just files and
  * the command to start. Ctrl-C stops the pull, as it stops docker pull, even
  * halfway through the import; it or a failure removes the download
- * directory, and the store changes only when the import names the image.
+ * directory and the layers the import stored, and the store changes only
+ * when the import names the image.
  *
- * man: libcurl-multi(3), flock(2), mkdtemp(3), statvfs(3)
+ * man: libcurl-multi(3), pthread_create(3), flock(2), mkdtemp(3), statvfs(3)
  */
 
 #include <bsd/libutil.h>
@@ -21,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +49,9 @@
 #define MEDIA_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 #define MEDIA_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 
-enum layer_state { WAITING, STORED, DOWNLOADING, DOWNLOADED, EXTRACTING, PULL_COMPLETE };
+/* A layer's way, in this order (STORED: already in the store, the end). */
+enum layer_state { STORED, WAITING, DOWNLOADING, DOWNLOADED, EXTRACTING, PULL_COMPLETE };
+enum extractor { EXTRACTOR_RUNNING, EXTRACTOR_DONE, EXTRACTOR_FAILED };
 
 struct pull {
 	const char *store, *text, *name, *ca_file;
@@ -57,9 +63,19 @@ struct pull {
 	char manifest_type[128], local_name[IMAGE_NAME_MAX + 1];
 	char dir[PATH_MAX]; /* STORE/pulls/<random>, the OCI layout */
 	int dir_fd;
-	size_t n_layers, downloads, lines; /* lines: progress lines on screen */
+	bool up_to_date; /* the store has this image under this name */
+	size_t n_layers, lines; /* lines: progress lines on screen */
 	struct blob layers[IMAGE_MAX_LAYERS];
+	int shown[IMAGE_MAX_LAYERS]; /* the state last printed, -1: none */
+	CURLM *multi; /* the transfers; curl_multi_wakeup() ends its wait */
+	/* Shared with the extractor thread, under mutex: */
+	pthread_mutex_t mutex;
+	pthread_cond_t wake; /* for the extractor: a layer is ready, or stop */
 	enum layer_state state[IMAGE_MAX_LAYERS];
+	bool imported[IMAGE_MAX_LAYERS]; /* store_import_layer is done with it */
+	struct store_import *import; /* STORE's import of dir, once begun */
+	bool stop; /* the extractor stops at the next layer */
+	enum extractor extractor;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -147,7 +163,8 @@ static int parse_pull_options(int argc, char **argv, struct pull *p)
 
 /* ---- progress ---- */
 
-static void layer_line(const struct pull *p, size_t i, char *out, size_t size)
+/* Layer i's line for state. */
+static void layer_line(const struct pull *p, size_t i, int state, char *out, size_t size)
 {
 	const struct blob *b = &p->layers[i];
 	char got[8], total[8];
@@ -156,7 +173,7 @@ static void layer_line(const struct pull *p, size_t i, char *out, size_t size)
 			HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000);
 	humanize_number(total, sizeof(total), b->size, "B", HN_AUTOSCALE,
 			HN_DECIMAL | HN_NOSPACE | HN_DIVISOR_1000);
-	switch (p->state[i]) {
+	switch (state) {
 	case WAITING: snprintf(out, size, "%.*s: Waiting", SHORT_ID, b->digest + 7); break;
 	case STORED: snprintf(out, size, "%.*s: Already exists", SHORT_ID, b->digest + 7); break;
 	case DOWNLOADING:
@@ -174,40 +191,45 @@ static void layer_line(const struct pull *p, size_t i, char *out, size_t size)
 	}
 }
 
-/* A terminal: redraw every layer's line in place. Else print layer i's line
- * when its state changes (i), or nothing (i < 0). */
-static void show(struct pull *p, long i)
+/* Not a terminal (a log): one line for each state a layer went through since
+ * its last line. Two threads move the states on, and a small layer may be
+ * downloaded, unpacked and stored between two looks: from "Download
+ * complete" on, every state gets its line. */
+static void print_changes(struct pull *p, size_t i)
 {
 	char line[128];
 
-	if (p->quiet || (!p->tty && i < 0))
-		return;
-	if (!p->tty) {
-		layer_line(p, i, line, sizeof(line));
-		printf("%s\n", line);
-		fflush(stdout);
-		return;
-	}
-	if (p->lines)
-		printf("\033[%zuA", p->lines); /* back to the first layer's line */
-	for (size_t l = 0; l < p->n_layers; l++) {
-		layer_line(p, l, line, sizeof(line));
-		printf("\033[2K%s\n", line);
-	}
-	p->lines = p->n_layers;
-	fflush(stdout);
+	for (int s = p->shown[i] + 1; s <= (int)p->state[i]; s++)
+		if (s == (int)p->state[i] || s >= DOWNLOADED) {
+			layer_line(p, i, s, line, sizeof(line));
+			printf("%s\n", line);
+		}
 }
 
-/* Every layer in state from goes to state to, and shows it. */
-static void move_layers(struct pull *p, enum layer_state from, enum layer_state to)
+/* Show what changed since the last call: a terminal redraws every layer's
+ * line in place (also when only the byte counts moved, if redraw). Call with
+ * the mutex held. */
+static void show(struct pull *p, bool redraw)
 {
-	for (size_t i = 0; i < p->n_layers; i++)
-		if (p->state[i] == from) {
-			p->state[i] = to;
-			if (!p->tty)
-				show(p, i);
+	char line[128];
+	bool changed = false;
+
+	for (size_t i = 0; !p->quiet && i < p->n_layers; i++) {
+		if (!p->tty)
+			print_changes(p, i);
+		changed |= p->shown[i] != (int)p->state[i];
+		p->shown[i] = p->state[i];
+	}
+	if (p->tty && !p->quiet && (changed || redraw)) {
+		if (p->lines)
+			printf("\033[%zuA", p->lines); /* back to the first layer's line */
+		for (size_t l = 0; l < p->n_layers; l++) {
+			layer_line(p, l, p->state[l], line, sizeof(line));
+			printf("\033[2K%s\n", line);
 		}
-	show(p, -1); /* a terminal: redraw */
+		p->lines = p->n_layers;
+	}
+	fflush(stdout);
 }
 
 static long now_ms(void)
@@ -470,6 +492,7 @@ static int plan_downloads(struct pull *p)
 
 	for (size_t i = 0; i < p->n_layers; i++) {
 		p->state[i] = layer_stored(p, p->layers[i].digest) ? STORED : WAITING;
+		p->shown[i] = -1;
 		need += p->state[i] == WAITING ? p->layers[i].size : 0;
 	}
 	if (fstatvfs(p->dir_fd, &fs) < 0)
@@ -497,7 +520,8 @@ static int start_download(struct pull *p, CURLM *multi, size_t i)
 	return 0;
 }
 
-/* A transfer ended: check it; start it again once if the token expired. */
+/* A transfer ended: check it; start it again once if the token expired.
+ * A whole blob is ready for the extractor. */
 static int finish_download(struct pull *p, CURLM *multi, CURLMsg *msg)
 {
 	struct blob *b;
@@ -510,65 +534,217 @@ static int finish_download(struct pull *p, CURLM *multi, CURLMsg *msg)
 		return start_download(p, multi, b - p->layers);
 	if (r < 0)
 		return -1;
+	close(b->fd); /* the extractor opens it again */
+	b->fd = -1;
+	pthread_mutex_lock(&p->mutex);
 	p->state[b - p->layers] = DOWNLOADED;
-	show(p, b - p->layers);
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->mutex);
 	return 0;
 }
 
-/* Show "Downloading" once bytes flow (and redraw a terminal now and then). */
+/* "Downloading" once bytes flow; the changes shown (and on a terminal the
+ * byte counts now and then). */
 static void update_progress(struct pull *p, long *last)
 {
+	bool redraw = p->tty && now_ms() - *last >= PROGRESS_INTERVAL_MS;
+
+	pthread_mutex_lock(&p->mutex);
 	for (size_t i = 0; i < p->n_layers; i++)
-		if (p->state[i] == WAITING && p->layers[i].got > 0) {
+		if (p->state[i] == WAITING && p->layers[i].got > 0)
 			p->state[i] = DOWNLOADING;
-			show(p, i);
-		}
-	if (p->tty && now_ms() - *last >= PROGRESS_INTERVAL_MS) {
-		show(p, -1);
+	show(p, redraw);
+	pthread_mutex_unlock(&p->mutex);
+	if (redraw)
 		*last = now_ms();
+}
+
+/* ---- the extractor: a second thread unpacks what is downloaded ---- */
+
+/* The next layer to import: a downloaded one, else one the store has (the
+ * import only counts its size); -1 if none is ready. Any order is right:
+ * each layer unpacks into a directory of its own in the store, named by its
+ * digest, and nothing stacks them until the image is named (finish). Call
+ * with the mutex held. */
+static long next_layer(const struct pull *p)
+{
+	for (size_t i = 0; i < p->n_layers; i++)
+		if (!p->imported[i] && p->state[i] == DOWNLOADED)
+			return i;
+	for (size_t i = 0; i < p->n_layers; i++)
+		if (!p->imported[i] && p->state[i] == STORED)
+			return i;
+	return -1;
+}
+
+static bool all_imported(const struct pull *p)
+{
+	for (size_t i = 0; i < p->n_layers; i++)
+		if (!p->imported[i])
+			return false;
+	return true;
+}
+
+/* The extractor thread: store_import_layer for each layer as soon as the
+ * import has begun and the layer is ready, one at a time, until all are
+ * done, one fails, or the main thread says stop. Meanwhile the main thread
+ * runs the transfers (curl's multi handle is not for two threads) and
+ * prints; each change of state wakes it (curl_multi_wakeup). */
+static void *extract_layers(void *arg)
+{
+	struct pull *p = arg;
+	int r = 0;
+	long i;
+
+	pthread_mutex_lock(&p->mutex);
+	while (r == 0 && !p->stop && !all_imported(p)) {
+		if (!p->import || (i = next_layer(p)) < 0) {
+			pthread_cond_wait(&p->wake, &p->mutex);
+			continue;
+		}
+		if (p->state[i] == DOWNLOADED)
+			p->state[i] = EXTRACTING;
+		pthread_mutex_unlock(&p->mutex);
+		curl_multi_wakeup(p->multi); /* show "Extracting" */
+		r = store_import_layer(p->import, i);
+		pthread_mutex_lock(&p->mutex);
+		p->imported[i] = r == 0;
+		if (r == 0 && p->state[i] == EXTRACTING)
+			p->state[i] = PULL_COMPLETE;
 	}
+	p->extractor = r < 0		 ? EXTRACTOR_FAILED
+		       : all_imported(p) ? EXTRACTOR_DONE
+					 : EXTRACTOR_RUNNING;
+	pthread_mutex_unlock(&p->mutex);
+	curl_multi_wakeup(p->multi);
+	return NULL;
+}
+
+/* Start the extractor. Signals go to the main thread only: its wait for the
+ * transfers ends at once, and it stops the extractor (extract_stop ends an
+ * unpacking between two entries). */
+static int start_extractor(struct pull *p, pthread_t *thread)
+{
+	sigset_t block, old;
+	int e;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT), sigaddset(&block, SIGTERM), sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	e = pthread_create(thread, NULL, extract_layers, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return e ? (errno = e, fail("pull %s: pthread_create", p->reg.label)) : 0;
+}
+
+static void stop_extractor(struct pull *p, pthread_t thread)
+{
+	pthread_mutex_lock(&p->mutex);
+	p->stop = true;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->mutex);
+	pthread_join(thread, NULL);
+}
+
+/* Begin the store's import of the layout once a layer is downloaded. The
+ * import holds the store's lock until the image is named (a layer stored
+ * and not yet named by an image is garbage to any other import), and image
+ * run waits for it: so not sooner. While transfers run, only try the lock
+ * (another import holds it: try at the next turn); once they are done, wait
+ * for it. */
+static int begin_import(struct pull *p, bool downloading)
+{
+	struct store_import *im;
+	bool ready = false;
+	int r;
+
+	pthread_mutex_lock(&p->mutex);
+	for (size_t i = 0; i < p->n_layers; i++)
+		ready |= p->state[i] == DOWNLOADED;
+	pthread_mutex_unlock(&p->mutex);
+	if (p->import || (downloading && !ready))
+		return 0;
+	r = store_import_begin(p->store, p->dir, p->local_name, NULL, !downloading, &im);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	pthread_mutex_lock(&p->mutex);
+	p->import = im;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->mutex);
+	return 0;
+}
+
+/* One turn of the loop: move the transfers on, check the ended ones, begin
+ * the import when it is time. 0, or -1 to stop. */
+static int download_turn(struct pull *p, int *running)
+{
+	CURLMsg *msg;
+	int queued;
+
+	if (interrupted)
+		return -1;
+	if (curl_multi_perform(p->multi, running) != CURLM_OK)
+		return failx("pull %s: curl_multi_perform failed", p->reg.label);
+	while ((msg = curl_multi_info_read(p->multi, &queued)))
+		if (msg->msg == CURLMSG_DONE && finish_download(p, p->multi, msg) < 0)
+			return -1;
+		else
+			*running = 1; /* a restarted transfer runs on */
+	if (begin_import(p, *running) < 0)
+		return -1;
+	pthread_mutex_lock(&p->mutex);
+	int r = p->extractor == EXTRACTOR_FAILED ? -1 : 0;
+	pthread_mutex_unlock(&p->mutex);
+	return r;
+}
+
+static bool extractor_running(struct pull *p)
+{
+	pthread_mutex_lock(&p->mutex);
+	bool running = p->extractor == EXTRACTOR_RUNNING;
+	pthread_mutex_unlock(&p->mutex);
+	return running;
 }
 
 /* Every missing layer (plan_downloads), PARALLEL_DOWNLOADS at a time (curl
- * queues the rest). */
-static int download_layers(struct pull *p)
+ * queues the rest), each unpacked and stored by the extractor as soon as it
+ * is here; then the stored ones. 0 when every layer is imported. */
+static int download_and_import(struct pull *p)
 {
-	CURLM *multi = curl_multi_init();
-	int running = 1, queued, r = 0;
+	int running = 1, r = 0;
+	bool extracting = false;
+	pthread_t thread;
 	long last = 0;
-	CURLMsg *msg;
 
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, PARALLEL_DOWNLOADS);
-	for (size_t i = 0; i < p->n_layers && r == 0; i++) {
-		show(p, p->tty ? -1 : (long)i);
-		if (p->state[i] == WAITING && (r = start_download(p, multi, i)) == 0)
-			p->downloads++;
-	}
-	while (r == 0 && running) {
-		if (interrupted)
-			r = -1;
-		else if (curl_multi_perform(multi, &running) != CURLM_OK)
-			r = failx("pull %s: curl_multi_perform failed", p->reg.label);
-		while (r == 0 && (msg = curl_multi_info_read(multi, &queued)))
-			if (msg->msg == CURLMSG_DONE && finish_download(p, multi, msg) < 0)
-				r = -1;
-			else
-				running = 1; /* a restarted transfer runs on */
+	p->multi = curl_multi_init();
+	curl_multi_setopt(p->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, PARALLEL_DOWNLOADS);
+	show(p, true); /* Waiting, Already exists (no other thread yet) */
+	for (size_t i = 0; i < p->n_layers && r == 0; i++)
+		if (p->state[i] == WAITING)
+			r = start_download(p, p->multi, i);
+	if (r == 0 && (r = start_extractor(p, &thread)) == 0)
+		extracting = true;
+	while (r == 0 && (running || extractor_running(p))) {
+		r = download_turn(p, &running);
 		update_progress(p, &last);
-		if (r == 0 && running)
-			curl_multi_poll(multi, NULL, 0, POLL_MS, NULL);
+		if (r == 0 && (running || extractor_running(p)))
+			curl_multi_poll(p->multi, NULL, 0, POLL_MS, NULL);
 	}
+	if (extracting)
+		stop_extractor(p, thread); /* from here on, this thread alone */
+	if (r == 0 && p->extractor != EXTRACTOR_DONE)
+		r = -1; /* it said why */
 	for (size_t i = 0; i < p->n_layers; i++) {
 		if (p->layers[i].curl) {
-			curl_multi_remove_handle(multi, p->layers[i].curl);
+			curl_multi_remove_handle(p->multi, p->layers[i].curl);
 			curl_easy_cleanup(p->layers[i].curl);
 		}
 		response_free(&p->layers[i].fail);
 		if (p->layers[i].fd >= 0)
 			close(p->layers[i].fd);
 	}
-	curl_multi_cleanup(multi);
-	show(p, -1);
+	curl_multi_cleanup(p->multi);
+	p->multi = NULL;
+	show(p, true);
 	return r;
 }
 
@@ -588,7 +764,7 @@ static int pull(struct pull *p)
 	fflush(stdout);
 	/* The image id is the config's digest: the store has this very image
 	 * under this name, so there is nothing to fetch or to import. */
-	if (store_has_image(p->store, p->local_name, config))
+	if ((p->up_to_date = store_has_image(p->store, p->local_name, config)))
 		return 0;
 	if (registry_get_blob(&p->reg, config, &p->config) < 0 || /* the image's JSON */
 	    check_config(p) < 0) /* a Linux image? */
@@ -596,16 +772,14 @@ static int pull(struct pull *p)
 	if (interrupted || make_download_dir(p) < 0 || /* STORE/pulls/<random> */
 	    plan_downloads(p) < 0 || /* what we lack; room for it? */
 	    write_layout(p, config) < 0 || /* manifest, config, index.json */
-	    download_layers(p) < 0 || /* the blobs we lack, verified */
+	    download_and_import(p) < 0 || /* the blobs we lack, verified, unpacked */
 	    interrupted)
 		return -1;
-	move_layers(p, DOWNLOADED, EXTRACTING);
-	/* The store checks and unpacks the layout like any image archive; a
-	 * signal stops it quietly, leaving the store as it was. */
-	if (store_import(p->store, p->dir, p->local_name, NULL) < 0)
-		return -1;
-	move_layers(p, EXTRACTING, PULL_COMPLETE);
-	return 0;
+	/* Every layer is stored: the image gets its name (a signal until now
+	 * stopped it quietly, leaving the store as it was). */
+	struct store_import *im = p->import;
+	p->import = NULL;
+	return store_import_finish(im);
 }
 
 /* `container image pull ...` (argv[1] is "pull"): a program of its own,
@@ -618,7 +792,9 @@ int main(int argc, char **argv)
 	struct pull p = {.store = getenv("KOBAKO_ROOT") ? getenv("KOBAKO_ROOT") : DEFAULT_STORE,
 			 .ca_file = getenv("SSL_CERT_FILE"),
 			 .dir_fd = -1,
-			 .tty = isatty(STDOUT_FILENO)};
+			 .tty = isatty(STDOUT_FILENO),
+			 .mutex = PTHREAD_MUTEX_INITIALIZER,
+			 .wake = PTHREAD_COND_INITIALIZER};
 	struct sigaction sa = {.sa_handler = on_signal};
 	int r;
 
@@ -639,10 +815,13 @@ int main(int argc, char **argv)
 	if (r < 0 && interrupted) /* what stopped for it said nothing */
 		failx("pull %s: interrupted by SIG%s; nothing was stored",
 		      p.reg.label[0] ? p.reg.label : p.text, sigabbrev_np(interrupted));
+	if (p.import)
+		store_import_abort(p.import); /* the layers it stored go */
 	remove_download_dir(&p);
+	/* docker's words: up to date only if the name already meant this image */
 	if (r == 0 && !p.quiet)
 		printf("Digest: %s\nStatus: %s for %s as %s\n", p.manifest.digest,
-		       p.downloads ? "Downloaded newer image" : "Image is up to date", p.reg.label,
+		       p.up_to_date ? "Image is up to date" : "Downloaded newer image", p.reg.label,
 		       p.local_name);
 	response_free(&p.manifest);
 	response_free(&p.config);

@@ -42,6 +42,35 @@ struct image_info {
  * a signal handler set extract_stop (archive.h) before the image was named. */
 int store_import(const char *store, const char *file, const char *name, const char *ref);
 
+/* store_import in its steps, for a pull that unpacks each layer as soon as
+ * it is downloaded (pull.c): begin, store_import_layer for every layer (in
+ * any order: each unpacks into a directory of its own), then finish, which
+ * names the image, or abort, which leaves the store as it was. The import
+ * holds the store's lock from begin to finish or abort. */
+struct store_import;
+
+/* Take the store's lock (if !wait and another import or rm holds it: 1,
+ * quietly) and read what file holds: an OCI layout directory may still lack
+ * its layer blobs, they are read by store_import_layer. *im on 0; -1 after a
+ * message (quietly with errno EINTR for extract_stop). */
+int store_import_begin(const char *store, const char *file, const char *name, const char *ref,
+		       bool wait, struct store_import **im);
+
+/* How many layers the image has. */
+size_t store_import_count(const struct store_import *im);
+
+/* Check, unpack and store layer i (0 = bottom), or take it from the store if
+ * the layout lacks its blob. One call at a time; it may run on another thread
+ * than the other steps. 0, or -1 (as store_import). */
+int store_import_layer(struct store_import *im, size_t i);
+
+/* Name the image (every layer stored), collect what the old image of that
+ * name leaves; frees im. 0, or -1 (as store_import). */
+int store_import_finish(struct store_import *im);
+
+/* Give up: remove the layers this import stored, free im. Keeps errno. */
+void store_import_abort(struct store_import *im);
+
 /* Print REPOSITORY, TAG, IMAGE ID, CREATED, SIZE for every image, as docker
  * images does (only the header for a missing store). Returns 0 or -1. */
 int store_list(const char *store, FILE *out);

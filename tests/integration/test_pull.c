@@ -336,6 +336,31 @@ static void push_big_image(void)
 	layout_free(&l);
 }
 
+/* test/overlap:1: the two-layer image's lower layer (busybox), a layer of
+ * many files that downloads at once and takes a while to unpack, and one of
+ * random bytes that takes half a minute through the slow line. The last
+ * two's digests into digests. */
+static void push_overlap_image(char digests[2][DIGEST_LEN + 1])
+{
+	struct blob z[3], plain[3];
+	struct layout l = {0};
+	json_object *d;
+
+	make_two_layers(&z[0], &z[1], ARCHIVE_FILTER_GZIP);
+	make_two_layers(&plain[0], &plain[1], ARCHIVE_FILTER_NONE);
+	blob_free(&z[1]), blob_free(&plain[1]);
+	make_layer(&z[1], &plain[1], MANY_FILES / 2, "small", 16, false);
+	make_layer(&z[2], &plain[2], 0, "noise", 4 * RANDOM_BYTES, true);
+	d = add_image(&l, z, plain, 3, OCI_LAYER "+gzip", "amd64");
+	push(&l, &d, 1, "test/overlap:1", PLAIN_PORT, "");
+	for (int i = 0; i < 3; i++) {
+		if (i > 0)
+			strlcpy(digests[i - 1], z[i].digest, DIGEST_LEN + 1);
+		blob_free(&z[i]), blob_free(&plain[i]);
+	}
+	layout_free(&l);
+}
+
 /* Put len bytes into the plain registry as a blob of repo, through the
  * registry API itself (POST starts an upload, PUT sends its bytes): for
  * what skopeo would not push. Its digest goes to digest. */
@@ -706,6 +731,73 @@ START_TEST(sigint_leaves_nothing)
 }
 END_TEST
 
+/* Pull test/overlap:1 through the slow line; once the lower layer's line
+ * says when (it unpacks, or is stored) while the upper one still
+ * downloads, Ctrl-C: the store is as it was. */
+static void interrupt_overlap(char digests[2][DIGEST_LEN + 1], const char *when)
+{
+	char *before = listing(store), *after, lower[64], upper[64], said[4096] = "";
+	struct bg b;
+
+	snprintf(lower, sizeof(lower), "%.12s: %s", digests[0] + 7, when);
+	snprintf(upper, sizeof(upper), "%.12s: Download complete", digests[1] + 7);
+	start_bg(&b, BIN " image pull --root %s 127.0.0.1:%d/test/overlap:1 2>&1", store,
+		 SLOW_PORT);
+	while (next_line(&b)[0] && !strstr(b.line, lower))
+		ck_assert_msg(!strstr(b.line, upper), "the upper layer was here before: %s",
+			      b.line);
+	ck_assert_msg(strstr(b.line, lower), "the pull ended before \"%s\"", lower);
+	ck_assert_int_eq(kill(b.pid, SIGINT), 0);
+	while (next_line(&b)[0])
+		strlcpy(said, b.line, sizeof(said));
+	ck_assert_int_eq(stop_bg(&b), 125);
+	ck_assert_contains(said, ": interrupted by SIGINT; nothing was stored\n");
+	after = listing(store);
+	ck_assert_msg(strcmp(before, after) == 0, "the store changed: now\n%.1000s", after);
+	free(before), free(after);
+}
+
+/* A layer is unpacked as soon as it is downloaded, while the others still
+ * download (as dockerd does); Ctrl-C or a failure then leaves nothing: not
+ * the layer being unpacked, nor the one already stored. */
+START_TEST(extraction_overlaps_downloads)
+{
+	char digests[2][DIGEST_LEN + 1], path[PATH_MAX];
+	struct run r;
+
+	push_two_layers("test/two:v1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/two:v1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	push_overlap_image(digests);
+	interrupt_overlap(digests, "Extracting");
+	interrupt_overlap(digests, "Pull complete");
+	/* the upper layer arrives damaged (at full speed: while the lower one
+	 * unpacks, mostly) */
+	snprintf(path, sizeof(path), "%s/plain-data/docker/registry/v2/blobs/sha256/%.2s/%s/data",
+		 base, digests[1] + 7, digests[1] + 7);
+	flip_byte(path, 20);
+	assert_pull_fails("127.0.0.1:5000/test/overlap:1", "digest mismatch");
+	flip_byte(path, 20);
+	/* and whole, it is a good image: each line in its order */
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/overlap:1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	for (int i = 0; i < 2; i++) {
+		const char *states[] = {"Waiting", "Download complete", "Extracting",
+					"Pull complete"};
+		char line[64];
+		const char *at = r.out;
+		for (size_t s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
+			snprintf(line, sizeof(line), "%.12s: %s", digests[i] + 7, states[s]);
+			at = strstr(at, line);
+			ck_assert_msg(at, "no \"%s\" (in this order) in:\n%s", line, r.out);
+		}
+	}
+	ck_assert_contains(r.out, "Status: Downloaded newer image");
+	run(&r, BIN " run --root %s --net none overlap:1 /bin/ls /many/4", store);
+	ck_assert_contains(r.out, "4999\n");
+}
+END_TEST
+
 /* What is not a Linux container image is refused, saying what it is. */
 START_TEST(unsupported_media_types)
 {
@@ -863,6 +955,7 @@ int main(void)
 	tcase_add_test(tc, tls_with_test_ca);
 	tcase_add_test(tc, bearer_tokens);
 	tcase_add_test(tc, sigint_leaves_nothing);
+	tcase_add_test(tc, extraction_overlaps_downloads);
 	tcase_add_test(tc, unsupported_media_types);
 	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, sigint_while_registry_silent);
