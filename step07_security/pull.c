@@ -51,7 +51,7 @@
 
 /* A layer's way, in this order (STORED: already in the store, the end). */
 enum layer_state { STORED, WAITING, DOWNLOADING, DOWNLOADED, EXTRACTING, PULL_COMPLETE };
-enum extractor { EXTRACTOR_RUNNING, EXTRACTOR_DONE, EXTRACTOR_FAILED };
+enum extractor { EXTRACTOR_RUNNING, EXTRACTOR_DONE, EXTRACTOR_FAILED, EXTRACTOR_STOPPED };
 
 struct pull {
 	const char *store, *text, *name, *ca_file;
@@ -612,9 +612,7 @@ static void *extract_layers(void *arg)
 		if (r == 0 && p->state[i] == EXTRACTING)
 			p->state[i] = PULL_COMPLETE;
 	}
-	p->extractor = r < 0		 ? EXTRACTOR_FAILED
-		       : all_imported(p) ? EXTRACTOR_DONE
-					 : EXTRACTOR_RUNNING;
+	p->extractor = r < 0 ? EXTRACTOR_FAILED : p->stop ? EXTRACTOR_STOPPED : EXTRACTOR_DONE;
 	pthread_mutex_unlock(&p->mutex);
 	curl_multi_wakeup(p->multi);
 	return NULL;

@@ -798,6 +798,59 @@ START_TEST(extraction_overlaps_downloads)
 }
 END_TEST
 
+/* Two pulls of one image at once into one store: one imports while the
+ * other waits for the store's lock (and finds the layers stored); both
+ * images are whole, each layer is stored once, nothing is left over. */
+START_TEST(concurrent_pulls)
+{
+	char digests[2][DIGEST_LEN + 1];
+	struct bg a, b;
+	struct run r;
+
+	push_overlap_image(digests);
+	start_bg(&a, BIN " image pull -q --root %s 127.0.0.1:%d/test/overlap:1 one 2>&1", store,
+		 PLAIN_PORT);
+	start_bg(&b, BIN " image pull -q --root %s 127.0.0.1:%d/test/overlap:1 two 2>&1", store,
+		 PLAIN_PORT);
+	while (next_line(&a)[0] || next_line(&b)[0])
+		ck_abort_msg("said: %s", a.line[0] ? a.line : b.line);
+	ck_assert_int_eq(stop_bg(&a), 0);
+	ck_assert_int_eq(stop_bg(&b), 0);
+	for (int i = 0; i < 2; i++) {
+		run(&r, BIN " run --root %s --net none %s /bin/ls /many/4", store,
+		    i ? "two" : "one");
+		ck_assert_contains(r.out, "4999\n");
+	}
+	run(&r, "ls %s/layers/sha256 | wc -l; ls %s/tmp %s/pulls 2>&1 | wc -l", store, store,
+	    store);
+	ck_assert_str_eq(r.out, "3\n2\n"); /* "No such file" twice */
+}
+END_TEST
+
+/* On a terminal the lines are drawn again in place, and the last drawing
+ * has every layer's last state. */
+START_TEST(progress_on_a_terminal)
+{
+	char digests[2][DIGEST_LEN + 1], line[64];
+	struct run r;
+
+	push_overlap_image(digests);
+	run(&r, "script -qec '" BIN " image pull --root %s 127.0.0.1:%d/test/overlap:1' /dev/null",
+	    store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s%s", r.out, r.err);
+	const char *last = strstr(r.out, "\033[3A"), *next;
+	ck_assert_msg(last, "not drawn again in place:\n%s", r.out);
+	while ((next = strstr(last + 1, "\033[3A")))
+		last = next;
+	for (int i = 0; i < 2; i++) {
+		snprintf(line, sizeof(line), "\033[2K%.12s: Pull complete\r\n", digests[i] + 7);
+		ck_assert_msg(strstr(last, line), "no \"%s\" last in:\n%s", line + 4, r.out);
+	}
+	ck_assert_contains(r.out, ": Extracting\r\n");
+	ck_assert_contains(last, "Status: Downloaded newer image for ");
+}
+END_TEST
+
 /* What is not a Linux container image is refused, saying what it is. */
 START_TEST(unsupported_media_types)
 {
@@ -956,6 +1009,8 @@ int main(void)
 	tcase_add_test(tc, bearer_tokens);
 	tcase_add_test(tc, sigint_leaves_nothing);
 	tcase_add_test(tc, extraction_overlaps_downloads);
+	tcase_add_test(tc, concurrent_pulls);
+	tcase_add_test(tc, progress_on_a_terminal);
 	tcase_add_test(tc, unsupported_media_types);
 	tcase_add_test(tc, disk_full);
 	tcase_add_test(tc, sigint_while_registry_silent);
