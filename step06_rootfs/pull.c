@@ -64,6 +64,7 @@ struct pull {
 	char dir[PATH_MAX]; /* STORE/pulls/<random>, the OCI layout */
 	int dir_fd;
 	bool up_to_date; /* the store has this image under this name */
+	bool made_store; /* the store's directory is ours: a failed pull removes it */
 	size_t n_layers, lines; /* lines: progress lines on screen */
 	struct blob layers[IMAGE_MAX_LAYERS];
 	int shown[IMAGE_MAX_LAYERS]; /* the state last printed, -1: none */
@@ -406,6 +407,7 @@ static int make_download_dir(struct pull *p)
 	char pulls[PATH_MAX];
 	int pulls_fd;
 
+	p->made_store = access(p->store, F_OK) < 0 && errno == ENOENT;
 	if (path_join(pulls, sizeof(pulls), p->store, PULLS_DIR) < 0 || mkdir_p(pulls, 0700) < 0 ||
 	    (pulls_fd = open(pulls, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail("image store %s", pulls);
@@ -428,6 +430,8 @@ static void remove_download_dir(struct pull *p)
 		fail("remove %s", p->dir);
 	if (path_join(pulls, sizeof(pulls), p->store, PULLS_DIR) == 0)
 		rmdir(pulls); /* unless another pull is under way */
+	if (p->made_store)
+		rmdir(p->store); /* unless the image was stored */
 	if (p->dir_fd >= 0)
 		close(p->dir_fd);
 	p->dir[0] = '\0';

@@ -192,6 +192,7 @@ int store_layer_path(const char *store, const char *digest, char *path, size_t s
 static const char *SKELETON[] = {"layers", LAYERS_DIR, IMAGES_DIR, CONTAINERS_DIR};
 #define N_SKELETON (sizeof(SKELETON) / sizeof(SKELETON[0]))
 #define LOCK_MADE (1u << N_SKELETON)
+#define STORE_MADE (2u << N_SKELETON) /* the store's directory itself */
 
 /* Take the lock (or, unless wait, return 1 quietly if another import or rm
  * holds it), create the store's directories, clear a crashed import's
@@ -200,11 +201,13 @@ static int open_store(const char *store, struct store_import *im, bool wait)
 {
 	char path[PATH_MAX];
 
+	if (access(store, F_OK) < 0 && errno == ENOENT)
+		im->made = STORE_MADE;
 	if (mkdir_p(store, STORE_MODE) < 0 ||
 	    (im->store_fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail("image store %s", store);
 	if (faccessat(im->store_fd, LOCK_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		im->made = LOCK_MADE; /* (or another import, meanwhile: it can go all the same) */
+		im->made |= LOCK_MADE; /* (or another import, meanwhile: it can go all the same) */
 	path_join(path, sizeof(path), store, LOCK_FILE);
 	/* LOCK_EX: waits for it, or with O_NONBLOCK fails with EWOULDBLOCK */
 	im->lock_fd = flopen(path, O_RDWR | O_CREAT | O_CLOEXEC | (wait ? 0 : O_NONBLOCK), 0600);
@@ -617,7 +620,8 @@ static int collect_garbage(const char *store, int store_fd)
 
 /* An import given up: remove what it made of the store's skeleton, if it
  * is empty (rmdir), the lock last while we hold it (flopen(3) and
- * store_lock_shared see that it went and take the next one). */
+ * store_lock_shared see that it went and take the next one), then the
+ * store's directory if it made it. */
 static void unmake_store(struct store_import *im)
 {
 	if (im->lock_fd < 0 || !im->made)
@@ -628,6 +632,8 @@ static void unmake_store(struct store_import *im)
 			unlinkat(im->store_fd, SKELETON[i], AT_REMOVEDIR);
 	if (im->made & LOCK_MADE)
 		unlinkat(im->store_fd, LOCK_FILE, 0);
+	if (im->made & STORE_MADE)
+		rmdir(im->store);
 }
 
 int store_import_begin(const char *store, const char *file, const char *name, const char *ref,

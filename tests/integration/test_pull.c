@@ -676,7 +676,7 @@ END_TEST
 /* A blob that the registry serves damaged or short fails its check. */
 START_TEST(damaged_blobs)
 {
-	char digests[2][DIGEST_LEN + 1], path[PATH_MAX];
+	char digests[2][DIGEST_LEN + 1], path[PATH_MAX], root[PATH_MAX + 8];
 	struct run r;
 
 	push_two_layers("test/bad:1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", digests);
@@ -684,6 +684,11 @@ START_TEST(damaged_blobs)
 		 base, digests[1] + 7, digests[1] + 7);
 	flip_byte(path, 20);
 	assert_pull_fails("127.0.0.1:5000/test/bad:1", "digest mismatch");
+	/* into a store that was not there: it is not there after */
+	snprintf(root, sizeof(root), "%s/new", store);
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/bad:1", root, PLAIN_PORT);
+	assert_one_line(&r, "digest mismatch");
+	ck_assert_int_eq(access(root, F_OK), -1);
 	run(&r, "truncate -s 10 %s", path);
 	assert_pull_fails("127.0.0.1:5000/test/bad:1", "truncated download (10 of ");
 }

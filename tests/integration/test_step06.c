@@ -468,13 +468,13 @@ START_TEST(import_stops_when_the_store_is_full)
 		ck_assert_int_eq(archive_write_data(a, zeros, sizeof(zeros)), sizeof(zeros));
 	archive_entry_free(e);
 	ck_assert_int_eq(archive_write_free(a), ARCHIVE_OK);
-	run(&r, BIN " image import --root %s/store %s zeros; echo rc=$?; ls -A %s/store", small,
-	    tar, small);
+	run(&r, BIN " image import --root %s/store %s zeros; echo rc=$?; ls -A %s", small, tar,
+	    small);
 	umount2(small, MNT_DETACH);
 	/* refused from the header, before a byte was written */
 	ck_assert_contains(r.err, "entry 'zeros': the files need 67108864 bytes, the store's "
 				  "filesystem has ");
-	ck_assert_str_eq(r.out, "rc=125\ncontainers\nimages\nlayers\nlock\n"); /* no tmp/ */
+	ck_assert_str_eq(r.out, "rc=125\n"); /* no store: the import made it, and took it back */
 }
 END_TEST
 
