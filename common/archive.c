@@ -39,7 +39,7 @@
 
 #define PARENT_MODE 0755 /* directories the archive did not list */
 
-volatile sig_atomic_t extract_stop;
+atomic_int extract_stop;
 
 struct unpack {
 	struct archive *a;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,8 +32,11 @@ struct extract_result {
 };
 
 /* A signal handler sets it (to the signal's number) to stop an extraction
- * between two entries: a Ctrl-C must not wait for a whole layer. */
-extern volatile sig_atomic_t extract_stop;
+ * between two entries: a Ctrl-C must not wait for a whole layer. Atomic, not
+ * only volatile: the handler may run on another thread than the one that
+ * unpacks (container-pull's extractor); a lock-free atomic is safe in a
+ * signal handler too. */
+extern atomic_int extract_stop;
 
 /* Unpack the archive open on fd (named label in messages) into the existing
  * directory dir_fd; special (or NULL) names the entries the caller places.

@@ -87,7 +87,8 @@ static volatile sig_atomic_t interrupted;
  * says nothing; main() says it once. */
 static void on_signal(int sig)
 {
-	interrupted = extract_stop = registry_stop = sig;
+	interrupted = registry_stop = sig;
+	extract_stop = sig; /* atomic: the extractor thread reads it */
 }
 
 static const char *LAYER_TYPES[] = {"application/vnd.oci.image.layer.v1.tar",
