@@ -690,10 +690,12 @@ int store_import_finish(struct store_import *im)
 			     : write_image(im); /* the image exists from here */
 	int saved = errno;
 
-	if (r < 0)
+	if (r < 0) {
 		forget_new_layers(im);
-	else
+		unmake_store(im);
+	} else {
 		r = collect_garbage(im->store, im->store_fd); /* an older image of that name */
+	}
 	close_store(im);
 	free(im);
 	errno = r < 0 ? saved : errno;
