@@ -335,27 +335,37 @@ static int commit_layer(struct store_import *im, const char *tmp_name, size_t i)
 
 static int load_image(const char *store, const char *name, struct image_info *info);
 
-/* The bytes on disk that an image's JSON records for a stored layer; 0 if
- * none does. */
-static uint64_t recorded_size(const char *store, const char *digest)
+/* Does an image list this layer? The bytes on disk its JSON records for
+ * it to *size (0 if it has none). */
+static bool recorded_size(const char *store, const char *digest, uint64_t *size)
 {
 	struct dirent **names;
 	struct image_info info;
 	char name[IMAGE_NAME_MAX + 1];
 	int n = list_images(store, &names);
-	uint64_t size = 0;
+	bool found = false;
 
+	*size = 0;
 	for (int i = 0; i < n; i++) {
 		name_of_file(names[i]->d_name, name);
-		if (!size && load_image(store, name, &info) == 0)
+		if (!*size && load_image(store, name, &info) == 0)
 			for (size_t l = 0; l < info.n_layers; l++)
 				if (strcmp(info.layers[l], digest) == 0)
-					size = info.layer_sizes[l];
+					*size = info.layer_sizes[l], found = true;
 		free(names[i]);
 	}
 	if (n >= 0)
 		free(names);
-	return size;
+	return found;
+}
+
+bool store_has_layer(const char *store, const char *digest)
+{
+	char path[PATH_MAX];
+	uint64_t size;
+
+	return store_layer_path(store, digest, path, sizeof(path)) == 0 &&
+	       access(path, F_OK) == 0 && recorded_size(store, digest, &size);
 }
 
 /* A layout may lack the blob of a layer the store has: a pull downloads
@@ -369,7 +379,7 @@ static int use_stored_layer(struct store_import *im, size_t i)
 	snprintf(path, sizeof(path), LAYERS_DIR "/%s", im->m.layers[i].digest + 7);
 	if (faccessat(im->store_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return fail("%s: layer %s", im->file, im->m.layers[i].path);
-	im->disk[i] = recorded_size(im->store, im->m.layers[i].digest);
+	recorded_size(im->store, im->m.layers[i].digest, &im->disk[i]);
 	if (!im->disk[i])
 		im->disk[i] = disk_usage(im->store_fd, path, &seen);
 	tdestroy(seen, free);

@@ -96,6 +96,11 @@ bool store_has_image(const char *store, const char *name, const char *id);
  * Returns 0, or -1 after a message. json_object_put() it. */
 int store_config(const char *store, const struct image_info *info, struct json_object **config);
 
+/* Is the layer stored, and does an image name it? A layer no image names
+ * is being imported (a pull stores each layer as it arrives, names the
+ * image last, and may yet give up), or garbage: take it for missing. */
+bool store_has_layer(const char *store, const char *digest);
+
 /* store/layers/sha256/<hex> for a digest. Returns 0 or -1 (ENAMETOOLONG). */
 int store_layer_path(const char *store, const char *digest, char *path, size_t size);
 

@@ -13,8 +13,8 @@
  * Nothing in it is an operating system: no kernel, no boot, just files and
  * the command to start. Ctrl-C stops the pull, as it stops docker pull, even
  * halfway through the import; it or a failure removes the download
- * directory and the layers the import stored, and the store changes only
- * when the import names the image.
+ * directory and the layers the import stored: the store is as it was until
+ * the import names the image.
  *
  * man: libcurl-multi(3), pthread_create(3), flock(2), mkdtemp(3), statvfs(3)
  */
@@ -476,16 +476,6 @@ static int write_layout(struct pull *p, const char *config)
 
 /* ---- the layers ---- */
 
-/* A layer the store has (its directory is named by the blob's digest) needs
- * no download: the import finds it there. */
-static bool layer_stored(const struct pull *p, const char *digest)
-{
-	char path[PATH_MAX];
-
-	return store_layer_path(p->store, digest, path, sizeof(path)) == 0 &&
-	       access(path, F_OK) == 0;
-}
-
 /* Which layers the store lacks (WAITING), and is there room to download
  * them? The manifest declares each blob's size: better to say so now than
  * to fill the disk halfway. (Unpacked, they take more: the import checks
@@ -496,7 +486,9 @@ static int plan_downloads(struct pull *p)
 	struct statvfs fs;
 
 	for (size_t i = 0; i < p->n_layers; i++) {
-		p->state[i] = layer_stored(p, p->layers[i].digest) ? STORED : WAITING;
+		/* one the store has (and an image names) needs no download:
+		 * the import finds it there */
+		p->state[i] = store_has_layer(p->store, p->layers[i].digest) ? STORED : WAITING;
 		p->shown[i] = -1;
 		need += p->state[i] == WAITING ? p->layers[i].size : 0;
 	}

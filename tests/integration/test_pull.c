@@ -832,6 +832,36 @@ START_TEST(concurrent_pulls)
 }
 END_TEST
 
+/* A pull that starts while another has stored a layer but not yet named
+ * its image downloads that layer too: the other may still give up (here:
+ * Ctrl-C), and the layer go with it. */
+START_TEST(pull_while_another_stores_a_layer)
+{
+	char digests[2][DIGEST_LEN + 1], stored[64], mine[64];
+	struct bg a, b;
+	struct run r;
+
+	push_overlap_image(digests);
+	snprintf(stored, sizeof(stored), "%.12s: Pull complete", digests[0] + 7);
+	start_bg(&a, BIN " image pull --root %s 127.0.0.1:%d/test/overlap:1 2>&1", store,
+		 SLOW_PORT);
+	while (next_line(&a)[0] && !strstr(a.line, stored))
+		;
+	ck_assert_msg(strstr(a.line, stored), "the pull ended before \"%s\"", stored);
+	start_bg(&b, BIN " image pull --root %s 127.0.0.1:%d/test/overlap:1 b 2>&1", store,
+		 PLAIN_PORT);
+	snprintf(mine, sizeof(mine), "%.12s: ", digests[0] + 7);
+	while (next_line(&b)[0] && !strstr(b.line, mine))
+		;
+	ck_assert_contains(b.line, ": Waiting"); /* not "Already exists" */
+	ck_assert_int_eq(kill(a.pid, SIGINT), 0);
+	ck_assert_int_eq(stop_bg(&a), 125);
+	ck_assert_int_eq(stop_bg(&b), 0);
+	run(&r, BIN " run --root %s --net none b /bin/ls /many/4", store);
+	ck_assert_contains(r.out, "4999\n");
+}
+END_TEST
+
 /* On a terminal the lines are drawn again in place, and the last drawing
  * has every layer's last state. */
 START_TEST(progress_on_a_terminal)
@@ -1015,6 +1045,7 @@ int main(void)
 	tcase_add_test(tc, sigint_leaves_nothing);
 	tcase_add_test(tc, extraction_overlaps_downloads);
 	tcase_add_test(tc, concurrent_pulls);
+	tcase_add_test(tc, pull_while_another_stores_a_layer);
 	tcase_add_test(tc, progress_on_a_terminal);
 	tcase_add_test(tc, unsupported_media_types);
 	tcase_add_test(tc, disk_full);
