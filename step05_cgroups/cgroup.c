@@ -159,17 +159,17 @@ static int create_with_limits(struct cgroup *cg, const struct options *opt)
 {
 	if (cgroup_detect(&cg->fs) < 0 || check_controllers(cg) < 0)
 		return -1;
-	/* v2: delegate what the limits need, plus memory and pids for the OOM
-	 * report and --stats (cpu.stat is always there). v1: every hierarchy. */
-	unsigned wanted = required_controllers(opt) |
-			  (cg->fs.h[0].controllers & (CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_PIDS)));
+	/* v2: what the limits need, and memory and pids where we may, for the
+	 * OOM report and --stats (cpu.stat is always there). */
+	unsigned need = required_controllers(opt),
+		 wish = CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_PIDS);
 	for (size_t i = 0; i < cg->fs.n; i++) {
 		struct hierarchy *h = &cg->fs.h[i];
 		/* recorded first: should our supervisor be killed, the next
 		 * run takes it back (state.c) */
 		if (cgroup_resolve(h, opt->cgroup_parent, opt->id) < 0 ||
 		    state_record(opt->id, "cgroup", h->dir) < 0 ||
-		    cgroup_make(h, cg->fs.version, v2(cg) ? wanted : h->controllers) < 0)
+		    cgroup_make(h, cg->fs.version, need, wish) < 0)
 			return -1;
 	}
 	if (set_memory(cg) < 0 || set_cpu_quota(cg) < 0 || set_cpu_weight(cg) < 0 ||

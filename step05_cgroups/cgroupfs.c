@@ -200,9 +200,12 @@ int cgroup_resolve(struct hierarchy *h, const char *parent, const char *id)
 	return 0;
 }
 
-/* v2: let the children of dir use `controllers`, by writing "+name" into its
- * cgroup.subtree_control (only those not enabled yet). */
-static int delegate(const char *dir, unsigned controllers)
+/* v2: let the children of dir use `need` and what it can of `*wish`, by
+ * writing "+name" into its cgroup.subtree_control (only those not enabled
+ * yet). A wished controller this level cannot hand down (not offered to it,
+ * or not ours to enable: a user's delegated subtree may lack memory) is left
+ * out here and below; a needed one is an error. */
+static int delegate(const char *dir, unsigned need, unsigned *wish)
 {
 	char offered[CONTROL_TEXT_MAX], enabled[CONTROL_TEXT_MAX], path[PATH_MAX];
 
@@ -213,8 +216,13 @@ static int delegate(const char *dir, unsigned controllers)
 		return fail("cgroup: read %s", path);
 	for (int c = 0; c < N_CONTROLLERS; c++) {
 		const char *name = CONTROLLER_NAME[c];
-		if (!(controllers & CTRL_BIT(c)) || has_word(enabled, name, " "))
+		if (!((need | *wish) & CTRL_BIT(c)) || has_word(enabled, name, " "))
 			continue;
+		if (!(need & CTRL_BIT(c))) {
+			if (!has_word(offered, name, " ") || write_file(path, "+%s", name) < 0)
+				*wish &= ~CTRL_BIT(c);
+			continue;
+		}
 		if (!has_word(offered, name, " "))
 			return failx("cgroup v2: no %s controller in %s/cgroup.controllers", name,
 				     dir);
@@ -233,7 +241,8 @@ static int delegate(const char *dir, unsigned controllers)
 
 /* One walk of cgroup_make(); -1 with errno ENOENT if a parent went away
  * under us (the last container of a parent we found removes it). */
-static int make_levels(struct hierarchy *h, enum cgroup_version version, unsigned controllers)
+static int make_levels(struct hierarchy *h, enum cgroup_version version, unsigned need,
+		       unsigned wish)
 {
 	char dir[PATH_MAX];
 
@@ -247,7 +256,7 @@ static int make_levels(struct hierarchy *h, enum cgroup_version version, unsigne
 		char saved = *p;
 
 		*p = '\0'; /* dir is the level we are at: on v2 it hands the controllers down */
-		int ok = version != CGROUP_V2 || delegate(dir, controllers) == 0;
+		int ok = version != CGROUP_V2 || delegate(dir, need, &wish) == 0;
 		*p = saved;
 		if (!ok)
 			return -1;
@@ -268,10 +277,10 @@ static int make_levels(struct hierarchy *h, enum cgroup_version version, unsigne
 	return 0;
 }
 
-int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned controllers)
+int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned need, unsigned wish)
 {
 	for (int try = 0; try < MAKE_TRIES; try++) {
-		if (make_levels(h, version, controllers) == 0)
+		if (make_levels(h, version, need, wish) == 0)
 			return 0;
 		if (errno != ENOENT)
 			return -1;

@@ -64,10 +64,11 @@ int cgroup_resolve(struct hierarchy *h, const char *parent, const char *id);
 
 /* Create h->dir and its missing ancestors (h->made: the highest of them, which
  * cgroup_remove() removes again once empty). On v2 each level from the root
- * down first hands `controllers` to its children (cgroup.subtree_control);
- * EBUSY there is the no-internal-processes rule, and the message says so.
- * 0, or -1 with a message. */
-int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned controllers);
+ * down first hands the controllers `need` to its children
+ * (cgroup.subtree_control), and those of `wish` where it can; EBUSY there is
+ * the no-internal-processes rule, and the message says so. 0, or -1 with a
+ * message. */
+int cgroup_make(struct hierarchy *h, enum cgroup_version version, unsigned need, unsigned wish);
 
 /* Remove h->dir if we created it: rmdir, and only when that says EBUSY kill
  * what is still inside and retry briefly while the kernel finishes with exited

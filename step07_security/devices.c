@@ -239,7 +239,8 @@ int devices_prepare(struct devices *d, const struct cgroup *cg, const struct opt
 	if (find_v1_devices(&d->v1)) {
 		d->use_v1 = true;
 		if (cgroup_resolve(&d->v1, opt->cgroup_parent, opt->id) < 0 ||
-		    cgroup_make(&d->v1, CGROUP_V1, 0) < 0 || deny_all_but_allowed_v1(d->v1.dir) < 0)
+		    cgroup_make(&d->v1, CGROUP_V1, 0, 0) < 0 ||
+		    deny_all_but_allowed_v1(d->v1.dir) < 0)
 			return devices_release(d), -1;
 		return 0;
 	}

@@ -68,6 +68,19 @@ BLOCK_TIMEOUT=${BLOCK_TIMEOUT:-60} # seconds for one console block (check-v2's e
 B=${B:-build}
 case $B in */sanitize) sanitize=1 ;; *) sanitize= ;; esac
 
+# On cgroup v2 our own cgroup holds processes of others too (make, the
+# shell), so it cannot hand controllers down to the containers' parent (the
+# no-internal-processes rule). As the integration tests do (the Makefile's
+# TEST_SCOPE, tests/harness.c), we run in a scope of our own that systemd
+# delegates to us, and move into a leaf of it (below, in the namespaces).
+own_v2_cgroup() { sed -n 's/^0:://p' /proc/self/cgroup; }
+if [ "$(id -u)" = 0 ] && [ "${KOBAKO_TUTORIAL_SCOPE:-}" != 1 ] &&
+	[ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ] &&
+	[ "$(own_v2_cgroup)" != / ] && [ -d /run/systemd/system ] && command -v systemd-run >/dev/null; then
+	KOBAKO_TUTORIAL_SCOPE=1 exec systemd-run --scope --quiet --collect -p Delegate=yes \
+		sh "$0" "$@"
+fi
+
 # Run the command checks in namespaces of our own: whatever a command
 # mounts (step02 mounts /proc in the mount table it shares) dies with them.
 if [ "$(id -u)" = 0 ] && [ "${KOBAKO_TUTORIAL_NS:-}" != 1 ]; then
@@ -97,14 +110,16 @@ cgroup_own_dirs() {
 	awk -f "$top/tests/cgroup_own_dirs.awk" /proc/self/cgroup /proc/self/mountinfo
 }
 # tutorial_cgroup_parent: the --cgroup-parent for the blocks. Relative (below
-# our own cgroup) where the controllers are on v1. On pure v2 a relative one
-# works only from the root cgroup: our own cgroup has a process (us), and the
-# no-internal-processes rule forbids it to hand controllers down; there the
-# parent is /kobako-tutorial, below the root.
+# our own cgroup) where the controllers are on v1, or we are in v2's root
+# cgroup. On v2 in our scope: below the scope, next to the leaf we moved
+# into. On v2 without systemd (a container's cgroup namespace, say): at the
+# top of the tree we see.
 tutorial_cgroup_parent() {
 	if grep -Eq ' - cgroup [^ ]+ ([^ ]*,)?(memory|cpu|cpuacct|pids)(,|$)' /proc/self/mountinfo ||
-		[ "$(sed -n 's/^0:://p' /proc/self/cgroup)" = / ]; then
+		[ "$(own_v2_cgroup)" = / ]; then
 		echo "$TUTORIAL_CGROUP"
+	elif [ "${KOBAKO_TUTORIAL_SCOPE:-}" = 1 ]; then
+		echo "$(dirname "$(own_v2_cgroup)")/$TUTORIAL_CGROUP"
 	else
 		echo "/$TUTORIAL_CGROUP"
 	fi
@@ -120,6 +135,11 @@ tutorial_cgroup_dirs() {
 		echo "$mnt$path"
 	done
 }
+# In our scope: into a leaf of it, which systemd removes with the scope.
+if [ "${KOBAKO_TUTORIAL_SCOPE:-}" = 1 ]; then
+	leaf=/sys/fs/cgroup$(own_v2_cgroup)/checker
+	mkdir "$leaf" && echo $$ > "$leaf/cgroup.procs" || exit 1
+fi
 KOBAKO_CGROUP_PARENT=$(tutorial_cgroup_parent)
 KOBAKO_ROOT=$work/store
 export KOBAKO_CGROUP_PARENT KOBAKO_ROOT

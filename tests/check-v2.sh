@@ -7,7 +7,7 @@
 # `make check` runs each test binary through `systemd-run --scope -p
 # Delegate=yes` (the Makefile's TEST_SCOPE), the harness hands the
 # controllers down from that scope (tests/harness.c), and check-tutorial.sh
-# falls back to a parent cgroup below the root. All of it runs here, in the
+# makes a delegated scope of its own. All of it runs here, in the
 # guest, exactly as `make check` would run it there: TEST_SCOPE is what the
 # Makefile computes inside the guest, run-all.sh runs the tests.
 #

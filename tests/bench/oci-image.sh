@@ -31,8 +31,10 @@ blob() {
 	mv "$1" "$blobs/$digest"
 	echo "{ \"mediaType\": \"$2\", \"digest\": \"sha256:$digest\", \"size\": $bytes }"
 }
-printf '{ "architecture": "amd64", "os": "linux", "config": { "Cmd": [ "/bin/sh" ] }, "rootfs": { "type": "layers", "diff_ids": [ %s ] } }\n' \
-	"$diff_ids" > "$layout/config"
+# This machine's architecture, as OCI names it (amd64, arm64: Debian's names).
+arch=$(dpkg --print-architecture)
+printf '{ "architecture": "%s", "os": "linux", "config": { "Cmd": [ "/bin/sh" ] }, "rootfs": { "type": "layers", "diff_ids": [ %s ] } }\n' \
+	"$arch" "$diff_ids" > "$layout/config"
 config=$(blob "$layout/config" application/vnd.oci.image.config.v1+json)
 printf '{ "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": %s, "layers": [ %s ] }\n' \
 	"$config" "$layers" > "$layout/manifest"

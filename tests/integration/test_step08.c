@@ -48,7 +48,7 @@ static unsigned long uid;
 
 /* The cgroup systemd delegated to the user: a service's, its main pid, and
  * the prefix that runs a command there as the user. */
-static char unit[64], delegated[256], in_delegated[1024];
+static char unit[64], slice[64], delegated[256], in_delegated[1024];
 static int unit_pid;
 #define run_delegated(r, fmt, ...) run((r), "%s " fmt, in_delegated, ##__VA_ARGS__)
 
@@ -76,7 +76,8 @@ static int entries(const char *path)
 static void remove_user(void)
 {
 	/* a delegated cgroup's service that a failed test did not stop */
-	run(&r, IN_HOST_MOUNTS "systemctl stop '%s-delegated-*.service' 2>/dev/null", user);
+	run(&r, IN_HOST_MOUNTS "systemctl stop '%s-delegated-*.service' '%s-*.slice' 2>/dev/null",
+	    user, user);
 	/* the user's own manager, if a timed-out cgroup_limits_user_scope left it */
 	run(&r,
 	    IN_HOST_MOUNTS "sh -c 'loginctl disable-linger %s; id -u %s >/dev/null && "
@@ -186,19 +187,20 @@ static bool systemd_v2(const char *test)
  * stands for that shell. A scope made with `systemd-run --scope --uid=`
  * stays root's in systemd 252; a service is what systemd chowns to a user
  * (the user's own manager is the other way: cgroup_limits_user_scope). Commands
- * join the cgroup the sleep is in, as if the shell started them. false,
- * after saying so, where there is no systemd with cgroup v2. */
-static bool start_delegated(const char *test)
+ * join the cgroup the sleep is in, as if the shell started them. props: the
+ * unit's properties, "-p Delegate=yes" or another delegation. false, after
+ * saying so, where there is no systemd with cgroup v2. */
+static bool start_delegated_with(const char *test, const char *props)
 {
-	char cmd[512], *cgroup;
+	char cmd[768], *cgroup;
 
 	if (!systemd_v2(test))
 		return false;
 	snprintf(unit, sizeof(unit), "%s-delegated-%d.service", user, (int)getpid());
 	snprintf(cmd, sizeof(cmd),
-		 IN_HOST_MOUNTS "systemd-run --quiet --unit=%s -p Delegate=yes -p User=%s sleep "
+		 IN_HOST_MOUNTS "systemd-run --quiet --unit=%s %s -p User=%s sleep "
 				"infinity && " IN_HOST_MOUNTS "systemctl show -P MainPID %s",
-		 unit, user, unit);
+		 unit, props, user, unit);
 	sh_or_fail(cmd);
 	unit_pid = atoi(r.out);
 	snprintf(cmd, sizeof(cmd), "/proc/%d/cgroup", unit_pid);
@@ -212,6 +214,11 @@ static bool start_delegated(const char *test)
 		 "exec \"$@\"' sh %s",
 		 unit_pid, as_user);
 	return true;
+}
+
+static bool start_delegated(const char *test)
+{
+	return start_delegated_with(test, "-p Delegate=yes");
 }
 
 static void stop_delegated(void)
@@ -513,6 +520,44 @@ START_TEST(pids_limit_stops_fork_bomb)
 	ck_assert_contains(r.err, "peak pids 10\n"); /* the supervisor read pids.peak */
 	assert_delegated_as_given();
 	stop_delegated();
+	assert_nothing_left();
+}
+END_TEST
+
+/* systemd may delegate some controllers and not others: here pids alone
+ * (the unit in a slice of its own, without memory accounting, so that
+ * nothing above offers memory; no '-' in the slice's name, which would nest
+ * it in slices of each prefix). --pids-limit runs, without the memory the
+ * OOM report would like; --memory is refused in one line. The unit and its
+ * slice are stopped before the checks, so that a failure leaves nothing. */
+START_TEST(pids_only_delegation)
+{
+	static struct run limit, refused; /* large: not on the stack */
+	char props[256], controllers[PATH_MAX];
+
+	snprintf(slice, sizeof(slice), "kbt8pids%d.slice", (int)getpid());
+	snprintf(props, sizeof(props), "-p Slice=%s -p MemoryAccounting=no -p Delegate=pids",
+		 slice);
+	if (!start_delegated_with("pids_only_delegation", props))
+		return;
+	snprintf(controllers, sizeof(controllers), "%s/cgroup.controllers", delegated);
+	char *offered = slurp(controllers);
+	run_delegated(&limit,
+		      STEP8 " run --net none --pids-limit 10 --stats %s cat "
+			    "/sys/fs/cgroup/pids.max",
+		      user_rootfs);
+	run_delegated(&refused, STEP8 " run --net none --memory 32m %s true", user_rootfs);
+	run(&r, "find %s -mindepth 1 -type d", delegated);
+	stop_delegated();
+	run(&r, IN_HOST_MOUNTS "systemctl stop %s", slice);
+	ck_assert_msg(offered && strcmp(offered, "pids\n") == 0, "%s: %s", controllers, offered);
+	free(offered);
+	ck_assert_msg(limit.code == 0, "exit %d: %s", limit.code, limit.err);
+	ck_assert_str_eq(limit.out, "10\n");
+	ck_assert_contains(limit.err, "peak memory n/a,");
+	ck_assert_int_eq(refused.code, 125);
+	ck_assert_contains(refused.err, "systemd did not delegate the memory controller");
+	ck_assert_msg(r.out[0] == '\0', "cgroups left:\n%s", r.out);
 	assert_nothing_left();
 }
 END_TEST
@@ -854,6 +899,7 @@ int main(void)
 	tcase_add_test(tc, cgroup_limits_refused);
 	tcase_add_test(tc, cgroup_limits_delegated);
 	tcase_add_test(tc, pids_limit_stops_fork_bomb);
+	tcase_add_test(tc, pids_only_delegation);
 	tcase_add_test(tc, killed_supervisor_cgroup_taken_back);
 	tcase_add_test(tc, cgroup_limits_user_scope);
 	tcase_add_test(tc, user_namespaces_disabled_said);

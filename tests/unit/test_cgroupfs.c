@@ -210,9 +210,9 @@ START_TEST(make_and_remove_v1)
 	strlcpy(h.mount, tmp, sizeof(h.mount));
 	strlcpy(other.mount, tmp, sizeof(other.mount));
 	snprintf(h.dir, sizeof(h.dir), "%s/a/b/ID", tmp);
-	ck_assert_int_eq(cgroup_make(&h, CGROUP_V1, 0), 0);
+	ck_assert_int_eq(cgroup_make(&h, CGROUP_V1, 0, 0), 0);
 	ck_assert(h.created && is_directory(h.dir));
-	ck_assert_int_eq(cgroup_make(&h, CGROUP_V1, 0), -1); /* the leaf must be new */
+	ck_assert_int_eq(cgroup_make(&h, CGROUP_V1, 0, 0), -1); /* the leaf must be new */
 	ck_assert_int_eq(cgroup_remove(&h), 0);
 	ck_assert(!is_directory(h.dir));
 	ck_assert(is_directory(h.mount));
@@ -226,8 +226,8 @@ START_TEST(make_and_remove_v1)
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	snprintf(h.dir, sizeof(h.dir), "%s/kept/c/ID", tmp);
 	snprintf(other.dir, sizeof(other.dir), "%s/kept/c/OTHER", tmp);
-	ck_assert_int_eq(cgroup_make(&h, CGROUP_V1, 0), 0);
-	ck_assert_int_eq(cgroup_make(&other, CGROUP_V1, 0), 0);
+	ck_assert_int_eq(cgroup_make(&h, CGROUP_V1, 0, 0), 0);
+	ck_assert_int_eq(cgroup_make(&other, CGROUP_V1, 0, 0), 0);
 	ck_assert_int_eq(cgroup_remove(&h), 0);
 	snprintf(path, sizeof(path), "%s/kept/c", tmp);
 	ck_assert(is_directory(path)); /* OTHER is still in it */
@@ -252,13 +252,38 @@ START_TEST(v2_delegation_needs_the_controller)
 	put("cgroup.controllers", "cpu memory\n");
 	put("cgroup.subtree_control", "memory\n");
 	/* pids is not offered here: an error, and nothing created */
-	ck_assert_int_eq(cgroup_make(&h, CGROUP_V2, CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_PIDS)),
+	ck_assert_int_eq(cgroup_make(&h, CGROUP_V2, CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_PIDS), 0),
 			 -1);
 	ck_assert(!h.created && !is_directory(h.dir));
 	/* cpu is offered, not enabled yet: "+cpu" is written, then the leaf made */
-	ck_assert_int_eq(cgroup_make(&h, CGROUP_V2, CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_CPU)), 0);
+	ck_assert_int_eq(cgroup_make(&h, CGROUP_V2, CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_CPU), 0),
+			 0);
 	char *enabled = slurp(subtree_control);
 	ck_assert_str_eq(enabled, "+cpu");
+	free(enabled);
+	ck_assert(h.created && is_directory(h.dir));
+	ck_assert_int_eq(cgroup_remove(&h), 0);
+}
+END_TEST
+
+/* Wished controllers (memory and pids, for the OOM report and --stats) are
+ * enabled where offered and skipped where not: a user's delegated subtree
+ * with pids alone still runs --pids-limit. */
+START_TEST(v2_wished_controller_skipped_where_missing)
+{
+	struct hierarchy h = {0};
+	char subtree_control[PATH_MAX];
+
+	strlcpy(h.mount, tmp, sizeof(h.mount));
+	snprintf(h.dir, sizeof(h.dir), "%s/ID", tmp);
+	snprintf(subtree_control, sizeof(subtree_control), "%s/cgroup.subtree_control", tmp);
+	put("cgroup.controllers", "pids\n");
+	put("cgroup.subtree_control", "");
+	ck_assert_int_eq(cgroup_make(&h, CGROUP_V2, CTRL_BIT(CTRL_PIDS),
+				     CTRL_BIT(CTRL_MEMORY) | CTRL_BIT(CTRL_PIDS)),
+			 0);
+	char *enabled = slurp(subtree_control);
+	ck_assert_str_eq(enabled, "+pids"); /* no "+memory": not offered */
 	free(enabled);
 	ck_assert(h.created && is_directory(h.dir));
 	ck_assert_int_eq(cgroup_remove(&h), 0);
@@ -281,6 +306,7 @@ int main(void)
 	tcase_add_test(files, counters);
 	tcase_add_test(files, make_and_remove_v1);
 	tcase_add_test(files, v2_delegation_needs_the_controller);
+	tcase_add_test(files, v2_wished_controller_skipped_where_missing);
 	suite_add_tcase(s, parse);
 	suite_add_tcase(s, files);
 	return run_unit_suite(s);
