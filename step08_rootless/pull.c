@@ -476,6 +476,18 @@ static int write_layout(struct pull *p, const char *config)
 
 /* ---- the layers ---- */
 
+/* The first layer with layer i's digest (i itself, mostly): images that
+ * BuildKit made list its empty layer several times. One download serves
+ * them all (two into one file would race the extractor). */
+static size_t first_of(const struct pull *p, size_t i)
+{
+	size_t k = 0;
+
+	while (strcmp(p->layers[k].digest, p->layers[i].digest) != 0)
+		k++;
+	return k;
+}
+
 /* Which layers the store lacks (WAITING), and is there room to download
  * them? The manifest declares each blob's size: better to say so now than
  * to fill the disk halfway. (Unpacked, they take more: the import checks
@@ -490,7 +502,7 @@ static int plan_downloads(struct pull *p)
 		 * the import finds it there */
 		p->state[i] = store_has_layer(p->store, p->layers[i].digest) ? STORED : WAITING;
 		p->shown[i] = -1;
-		need += p->state[i] == WAITING ? p->layers[i].size : 0;
+		need += p->state[i] == WAITING && first_of(p, i) == i ? p->layers[i].size : 0;
 	}
 	if (fstatvfs(p->dir_fd, &fs) < 0)
 		return fail("statvfs %s", p->dir);
@@ -535,6 +547,9 @@ static int finish_download(struct pull *p, CURLM *multi, CURLMsg *msg)
 	b->fd = -1;
 	pthread_mutex_lock(&p->mutex);
 	p->state[b - p->layers] = DOWNLOADED;
+	for (size_t i = 0; i < p->n_layers; i++) /* the same blob, listed again */
+		if (p->state[i] == WAITING && first_of(p, i) == (size_t)(b - p->layers))
+			p->state[i] = DOWNLOADED;
 	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->mutex);
 	return 0;
@@ -714,7 +729,7 @@ static int download_and_import(struct pull *p)
 	curl_multi_setopt(p->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, PARALLEL_DOWNLOADS);
 	show(p, true); /* Waiting, Already exists (no other thread yet) */
 	for (size_t i = 0; i < p->n_layers && r == 0; i++)
-		if (p->state[i] == WAITING)
+		if (p->state[i] == WAITING && first_of(p, i) == i)
 			r = start_download(p, p->multi, i);
 	if (r == 0 && (r = start_extractor(p, &thread)) == 0)
 		extracting = true;

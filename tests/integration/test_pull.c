@@ -585,6 +585,35 @@ START_TEST(zstd_and_plain_layers)
 }
 END_TEST
 
+/* A manifest that lists one blob twice (BuildKit's empty layer): one
+ * download, and the image is whole. */
+START_TEST(duplicate_layers)
+{
+	struct blob z[3], plain[3];
+	struct layout l = {0};
+	json_object *d;
+	struct run r;
+	int gets;
+
+	make_two_layers(&z[0], &z[1], ARCHIVE_FILTER_GZIP);
+	make_two_layers(&plain[0], &plain[1], ARCHIVE_FILTER_NONE);
+	z[2] = z[1], plain[2] = plain[1];
+	d = add_image(&l, z, plain, 3, OCI_LAYER "+gzip", "amd64");
+	push(&l, &d, 1, "test/dup:1", PLAIN_PORT, "");
+	for (int i = 0; i < 2; i++)
+		blob_free(&z[i]), blob_free(&plain[i]);
+	layout_free(&l);
+	gets = blob_gets("plain");
+	run(&r, BIN " image pull --root %s 127.0.0.1:%d/test/dup:1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s%s", r.out, r.err);
+	ck_assert_int_eq(blob_gets("plain"), gets + 3); /* the config and two layers */
+	run(&r, BIN " image inspect --root %s dup:1 | grep -c '\"Digest\"'", store);
+	ck_assert_str_eq(r.out, "3\n");
+	run(&r, "ls %s/layers/sha256 | wc -l; ls %s/pulls 2>&1 | wc -l", store, store);
+	ck_assert_str_eq(r.out, "2\n1\n");
+}
+END_TEST
+
 /* An index whose arm64 image has another layer: a wrong pick shows. */
 START_TEST(platform_choice)
 {
@@ -1037,6 +1066,7 @@ int main(void)
 	tcase_add_test(tc, pull_and_run);
 	tcase_add_test(tc, zstd_and_plain_layers);
 	tcase_add_test(tc, platform_choice);
+	tcase_add_test(tc, duplicate_layers);
 	tcase_add_test(tc, digest_pinning);
 	tcase_add_test(tc, registry_errors);
 	tcase_add_test(tc, damaged_blobs);
