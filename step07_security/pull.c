@@ -676,6 +676,12 @@ static int begin_import(struct pull *p, bool downloading)
 	r = store_import_begin(p->store, p->dir, p->local_name, NULL, !downloading, &im);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
+	size_t n = store_import_count(im); /* it read the manifest we wrote */
+	if (n != p->n_layers) {
+		store_import_abort(im);
+		return failx("pull %s: the layout has %zu layers, not %zu", p->reg.label, n,
+			     p->n_layers);
+	}
 	pthread_mutex_lock(&p->mutex);
 	p->import = im;
 	pthread_cond_signal(&p->wake);
