@@ -891,6 +891,55 @@ START_TEST(pull_while_another_stores_a_layer)
 }
 END_TEST
 
+/* Is the background command still running? (Not reaped: stop_bg does.) */
+static bool still_running(const struct bg *b)
+{
+	siginfo_t info = {0};
+
+	ck_assert_int_eq(waitid(P_PID, b->pid, &info, WEXITED | WNOHANG | WNOWAIT), 0);
+	return info.si_pid == 0;
+}
+
+/* A store being pulled into stays usable (issue #15): while a pull has
+ * stored a layer and still downloads the next (through the slow line),
+ * `run` of an image already there and `image ls` are done before the pull
+ * is; Ctrl-C then leaves the store as it was. */
+START_TEST(run_while_pulling)
+{
+	char digests[2][DIGEST_LEN + 1], stored[64], upper[64], said[4096] = "", *before, *after;
+	struct bg b;
+	struct run r;
+
+	push_two_layers("test/two:v1", PLAIN_PORT, ARCHIVE_FILTER_GZIP, OCI_LAYER "+gzip", NULL);
+	run(&r, BIN " image pull -q --root %s 127.0.0.1:%d/test/two:v1", store, PLAIN_PORT);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	push_overlap_image(digests);
+	before = listing(store);
+	snprintf(stored, sizeof(stored), "%.12s: Pull complete", digests[0] + 7);
+	snprintf(upper, sizeof(upper), "%.12s: Download complete", digests[1] + 7);
+	start_bg(&b, BIN " image pull --root %s 127.0.0.1:%d/test/overlap:1 2>&1", store,
+		 SLOW_PORT);
+	while (next_line(&b)[0] && !strstr(b.line, stored))
+		ck_assert_msg(!strstr(b.line, upper), "the upper layer was here before: %s",
+			      b.line);
+	ck_assert_msg(strstr(b.line, stored), "the pull ended before \"%s\"", stored);
+	run(&r, BIN " run --root %s --net none two:v1 /bin/cat /etc/os-release", store);
+	ck_assert_msg(r.code == 0, "%s", r.err);
+	ck_assert_contains(r.out, "fixture upper");
+	run(&r, BIN " image ls --root %s", store);
+	ck_assert_contains(r.out, "\ntwo ");
+	ck_assert_msg(still_running(&b), "run waited for the pull to end");
+	ck_assert_int_eq(kill(b.pid, SIGINT), 0);
+	while (next_line(&b)[0])
+		strlcpy(said, b.line, sizeof(said));
+	ck_assert_int_eq(stop_bg(&b), 125);
+	ck_assert_contains(said, ": interrupted by SIGINT; nothing was stored\n");
+	after = listing(store);
+	ck_assert_msg(strcmp(before, after) == 0, "the store changed: now\n%.1000s", after);
+	free(before), free(after);
+}
+END_TEST
+
 /* On a terminal the lines are drawn again in place, and the last drawing
  * has every layer's last state. */
 START_TEST(progress_on_a_terminal)
@@ -1076,6 +1125,7 @@ int main(void)
 	tcase_add_test(tc, extraction_overlaps_downloads);
 	tcase_add_test(tc, concurrent_pulls);
 	tcase_add_test(tc, pull_while_another_stores_a_layer);
+	tcase_add_test(tc, run_while_pulling);
 	tcase_add_test(tc, progress_on_a_terminal);
 	tcase_add_test(tc, unsupported_media_types);
 	tcase_add_test(tc, disk_full);
