@@ -10,8 +10,9 @@
  *   containers/<id>/layers   ["keep"], "image <id>", then the digests it stacks
  *   containers/<id>/         upper/, work/, rootfs/ of a running container, and
  *                            its layers record, flock()ed while it runs
- *   tmp/                     imports in progress; renamed into place when done
- *   lock                     held (flock) while an import or rm changes the store
+ *   tmp/import-<random>/     an import in progress; renamed into place when done
+ *   lock                     flock()ed: shared by run and imports (they only
+ *                            add), exclusive to delete (rm, garbage collection)
  */
 #pragma once
 
@@ -46,11 +47,12 @@ int store_import(const char *store, const char *file, const char *name, const ch
  * it is downloaded (pull.c): begin, store_import_layer for every layer (in
  * any order: each unpacks into a directory of its own), then finish, which
  * names the image, or abort, which leaves the store as it was. The import
- * holds the store's lock from begin to finish or abort. */
+ * holds the store's lock shared from begin until its image is named (run
+ * and other imports go on), then exclusively to collect garbage or undo. */
 struct store_import;
 
-/* Take the store's lock (if !wait and another import or rm holds it: 1,
- * quietly) and read what file holds: an OCI layout directory may still lack
+/* Take the store's lock, shared (if !wait and an rm or garbage collection
+ * holds it: 1, quietly) and read what file holds: an OCI layout directory may still lack
  * its layer blobs, they are read by store_import_layer. *im on 0; -1 after a
  * message (quietly with errno EINTR for extract_stop). */
 int store_import_begin(const char *store, const char *file, const char *name, const char *ref,
@@ -68,7 +70,8 @@ int store_import_layer(struct store_import *im, size_t i);
  * name leaves; frees im. 0, or -1 (as store_import). */
 int store_import_finish(struct store_import *im);
 
-/* Give up: remove the layers this import stored, free im. Keeps errno. */
+/* Give up: remove the layers this import stored that no image names by now,
+ * free im. Waits for the imports under way (exclusive lock). Keeps errno. */
 void store_import_abort(struct store_import *im);
 
 /* Print REPOSITORY, TAG, IMAGE ID, CREATED, SIZE for every image, as docker
@@ -98,14 +101,16 @@ int store_config(const char *store, const struct image_info *info, struct json_o
 
 /* Is the layer stored, and does an image name it? A layer no image names
  * is being imported (a pull stores each layer as it arrives, names the
- * image last, and may yet give up), or garbage: take it for missing. */
+ * image last, and may yet give up: its abort deletes the layer, maybe
+ * before our import begins), or garbage: take it for missing. (Once begun,
+ * an import that unpacks it anyway finds it stored and keeps that copy.) */
 bool store_has_layer(const char *store, const char *digest);
 
 /* store/layers/sha256/<hex> for a digest. Returns 0 or -1 (ENAMETOOLONG). */
 int store_layer_path(const char *store, const char *digest, char *path, size_t size);
 
-/* A shared hold on the store's lock (an import or image rm takes it
- * exclusively): take it before reading an image, and close it once
+/* A shared hold on the store's lock (image rm and garbage collection take it
+ * exclusively; imports share it): take it before reading an image, and close it once
  * store_hold_layers has made the record, so that no image rm deletes a layer
  * in between. Creates the store only if create; else a missing store is -1
  * with errno ENOENT after a message. Returns the descriptor, or -1. */

@@ -14,7 +14,8 @@
  * the command to start. Ctrl-C stops the pull, as it stops docker pull, even
  * halfway through the import; it or a failure removes the download
  * directory and the layers the import stored: the store is as it was until
- * the import names the image.
+ * the import names the image. Meanwhile the store stays usable: the import
+ * shares the store's lock with `run` (image_store.c).
  *
  * man: libcurl-multi(3), pthread_create(3), flock(2), mkdtemp(3), statvfs(3)
  */
@@ -655,12 +656,12 @@ static void stop_extractor(struct pull *p, pthread_t thread)
 	pthread_join(thread, NULL);
 }
 
-/* Begin the store's import of the layout once a layer is downloaded. The
- * import holds the store's lock until the image is named (a layer stored
- * and not yet named by an image is garbage to any other import), and image
- * run waits for it: so not sooner. While transfers run, only try the lock
- * (another import holds it: try at the next turn); once they are done, wait
- * for it. */
+/* Begin the store's import of the layout once a layer is downloaded (a pull
+ * that fails sooner makes no store). The import holds the store's lock
+ * shared until the image is named: `run` and other pulls go on, image rm
+ * and garbage collection wait (a layer stored and not yet named by an image
+ * is garbage to them). While transfers run, only try the lock (an rm holds
+ * it: try at the next turn); once they are done, wait for it. */
 static int begin_import(struct pull *p, bool downloading)
 {
 	struct store_import *im;

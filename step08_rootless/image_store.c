@@ -4,10 +4,21 @@
  * An import never leaves half an image: archives unpack below tmp/ and are
  * renamed into place (rename(2) is atomic on one filesystem); layers this
  * import added are deleted again if a later step fails; the image's JSON is
- * written last. Imports and removals hold an flock(2) on store/lock, so
- * anything left in tmp/ when we get the lock is a crashed import's: deleted.
- * An import is four steps (begin, a layer, finish or abort): `image import`
- * runs them in a row, a pull unpacks each layer as it arrives.
+ * written last. An import is four steps (begin, a layer, finish or abort):
+ * `image import` runs them in a row, a pull unpacks each layer as it arrives.
+ *
+ * The store's lock (flock(2) on store/lock) keeps that safe without making
+ * anyone wait for a download:
+ *   - shared: `run` (from reading an image until it holds its layers) and an
+ *     import (from begin until its image is named). Under it one only adds,
+ *     atomically: a layer unpacks into tmp/<random>, the import's own
+ *     directory, and is renamed into layers/ (if another import was quicker,
+ *     its copy is the same bytes: ours goes); the image's JSON likewise.
+ *   - exclusive: whatever deletes (image rm, the garbage an import's new
+ *     name leaves, an import given up) and the emptying of tmp/. Nobody
+ *     else is inside then, so a layer no image names is nobody's, and all
+ *     of tmp/ is crashed imports' leftovers.
+ * So a pull may take minutes and `run` goes on; rm waits for it.
  *
  * man: rename(2), flock(2), flopen(3), json_object_to_json_string_ext
  */
@@ -39,18 +50,21 @@
 #define LAYERS_DIR "layers/sha256"
 #define IMAGES_DIR "images"
 #define TMP_DIR "tmp"
+#define IMPORT_TMP TMP_DIR "/import-XXXXXX" /* an import's own directory, mkdtemp(3) */
 #define LOCK_FILE "lock" /* flock()ed: LOCK_EX to change the store, LOCK_SH to read it */
 #define RECORD_FILE "layers" /* containers/<id>/layers */
 #define RECORD_KEEP "keep\n" /* its first line, for a container run with --keep */
-#define UNPACK_TMP "unpack" /* below tmp/: the archive, unpacked */
-#define LAYER_TMP "layer" /* below tmp/: the layer being unpacked */
-#define IMAGE_TMP "image.json" /* below tmp/: the image's JSON, before rename */
+#define UNPACK_TMP "unpack" /* below the import's directory: the archive, unpacked */
+#define LAYER_TMP "layer" /* there: the layer being unpacked */
+#define IMAGE_TMP "image.json" /* there: the image's JSON, before rename */
 #define STORE_MODE 0700 /* layers hold other users' files: root only */
 
 struct store_import {
 	const char *store, *file, *ref;
 	char name[IMAGE_NAME_MAX + 1]; /* canonical: "busybox:latest" */
-	int store_fd, tmp_fd, lock_fd, layout_fd;
+	int store_fd, tmp_fd, lock_fd, layout_fd; /* tmp_fd: tmp_name, or (exclusive) tmp/ */
+	char tmp_name[sizeof(IMPORT_TMP)];
+	bool exclusive; /* the lock: exclusive, else shared */
 	bool plain; /* a rootfs tarball: tmp/unpack is the layer */
 	unsigned made; /* bit i: open_store made SKELETON[i]; LOCK_MADE */
 	struct manifest m;
@@ -142,7 +156,7 @@ static int list_images(const char *store, struct dirent ***names)
 /* Stores from before Docker's names kept an untagged image as
  * images/busybox.json: it is images/busybox:latest.json now (every name has
  * a tag or a digest, so a ':'). Call with the store's lock held: shared is
- * enough, only writers make names and they hold it exclusively. */
+ * enough (an import naming busybox:latest meanwhile wins either way). */
 static void rename_old_images(const char *store)
 {
 	char dir[PATH_MAX], name[IMAGE_NAME_MAX + 1], canonical[IMAGE_NAME_MAX + 1], rel[PATH_MAX];
@@ -163,8 +177,8 @@ static void rename_old_images(const char *store)
 		closedir(images);
 }
 
-/* rename_old_images for a reader (image ls, inspect), unless an import or
- * rm holds the lock: that one renames them. */
+/* rename_old_images for a reader (image ls, inspect), unless an rm holds
+ * the lock (exclusive): that one renames them. */
 static void rename_old_images_now(const char *store)
 {
 	char path[PATH_MAX];
@@ -194,10 +208,59 @@ static const char *SKELETON[] = {"layers", LAYERS_DIR, IMAGES_DIR, CONTAINERS_DI
 #define LOCK_MADE (1u << N_SKELETON)
 #define STORE_MADE (2u << N_SKELETON) /* the store's directory itself */
 
-/* Take the lock (or, unless wait, return 1 quietly if another import or rm
- * holds it), create the store's directories, clear a crashed import's
- * leftovers. Fills store_fd, lock_fd, tmp_fd, made. 0, 1 or -1. */
-static int open_store(const char *store, struct store_import *im, bool wait)
+/* Open path and flock(2) it how (LOCK_SH or LOCK_EX, | LOCK_NB); if the
+ * file we waited on was removed meanwhile (an import given up takes back the
+ * lock it made: unmake_store), lock the one there now (as flopen(3) does).
+ * The descriptor, or -1 (errno EWOULDBLOCK: held, with LOCK_NB). */
+static int lock_file(const char *path, int how)
+{
+	struct stat held, now;
+
+	for (;;) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), saved;
+		if (fd < 0)
+			return -1;
+		if (flock(fd, how) < 0)
+			return saved = errno, close(fd), errno = saved, -1;
+		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+		    held.st_dev == now.st_dev)
+			return fd;
+		close(fd);
+	}
+}
+
+/* Make the store's directories (those missing: bits in made), clear a
+ * crashed import's leftovers if exclusive, else make the import's own
+ * directory in tmp/. Fills tmp_fd (and tmp_name). */
+static int make_store_dirs(const char *store, struct store_import *im)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < N_SKELETON; i++)
+		if (mkdirat(im->store_fd, SKELETON[i], STORE_MODE) == 0)
+			im->made |= 1u << i;
+		else if (errno != EEXIST) /* (made by another import meanwhile: fine) */
+			return fail("image store %s/%s", store, SKELETON[i]);
+	rename_old_images(store);
+	if (im->exclusive && remove_tree(im->store_fd, TMP_DIR) < 0)
+		return fail("image store %s/" TMP_DIR, store);
+	if (mkdirat(im->store_fd, TMP_DIR, STORE_MODE) < 0 && errno != EEXIST)
+		return fail("image store %s/" TMP_DIR, store);
+	if (im->exclusive)
+		strlcpy(im->tmp_name, TMP_DIR, sizeof(im->tmp_name));
+	else if (path_join(path, sizeof(path), store, IMPORT_TMP) < 0 || !mkdtemp(path))
+		return fail("mkdtemp %s/" IMPORT_TMP, store);
+	else /* the same on the store's filesystem: rename(2) into layers/ works */
+		strlcpy(im->tmp_name, path + strlen(path) - strlen(IMPORT_TMP),
+			sizeof(im->tmp_name));
+	im->tmp_fd = openat(im->store_fd, im->tmp_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return im->tmp_fd < 0 ? fail("image store %s/%s", store, im->tmp_name) : 0;
+}
+
+/* Take the lock, shared for an import, exclusive for rm (or, unless wait,
+ * return 1 quietly if another holds it the other way), create the store's
+ * directories. Fills store_fd, lock_fd, tmp_fd, made. 0, 1 or -1. */
+static int open_store(const char *store, struct store_import *im, bool exclusive, bool wait)
 {
 	char path[PATH_MAX];
 
@@ -209,31 +272,44 @@ static int open_store(const char *store, struct store_import *im, bool wait)
 	if (faccessat(im->store_fd, LOCK_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		im->made |= LOCK_MADE; /* (or another import, meanwhile: it can go all the same) */
 	path_join(path, sizeof(path), store, LOCK_FILE);
-	/* LOCK_EX: waits for it, or with O_NONBLOCK fails with EWOULDBLOCK */
-	im->lock_fd = flopen(path, O_RDWR | O_CREAT | O_CLOEXEC | (wait ? 0 : O_NONBLOCK), 0600);
+	im->exclusive = exclusive;
+	im->lock_fd = lock_file(path, (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB));
 	if (im->lock_fd < 0 && !wait && errno == EWOULDBLOCK)
 		return 1;
 	if (im->lock_fd < 0)
 		return errno == EINTR && extract_stop ? -1 : fail("lock %s", path);
-	for (size_t i = 0; i < N_SKELETON; i++)
-		if (faccessat(im->store_fd, SKELETON[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-			continue;
-		else if (mkdirat(im->store_fd, SKELETON[i], STORE_MODE) < 0)
-			return fail("image store %s/%s", store, SKELETON[i]);
-		else
-			im->made |= 1u << i;
-	rename_old_images(store);
-	if (remove_tree(im->store_fd, TMP_DIR) < 0 ||
-	    mkdirat(im->store_fd, TMP_DIR, STORE_MODE) < 0 ||
-	    (im->tmp_fd = openat(im->store_fd, TMP_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return fail("image store %s/" TMP_DIR, store);
-	return 0;
+	return make_store_dirs(store, im);
+}
+
+/* From the shared lock to the exclusive one, to delete. flock(2) cannot
+ * convert atomically (it unlocks, then waits), nor can we: in between,
+ * others may name images or delete what no image names. Harmless: our image
+ * is named (finish) or given up (abort), and under the exclusive lock we
+ * delete only what no image names and nobody holds. 0, or -1 (quietly, errno
+ * EINTR, if a signal ends the wait: the layers stay for the next rm). */
+static int lock_exclusively(struct store_import *im)
+{
+	char path[PATH_MAX];
+
+	if (im->exclusive)
+		return 0;
+	if (im->tmp_fd >= 0)
+		close(im->tmp_fd), im->tmp_fd = -1;
+	if (remove_tree(im->store_fd, im->tmp_name) < 0)
+		fail("remove %s/%s", im->store, im->tmp_name);
+	im->tmp_name[0] = '\0';
+	close(im->lock_fd);
+	path_join(path, sizeof(path), im->store, LOCK_FILE);
+	im->exclusive = true;
+	if ((im->lock_fd = lock_file(path, LOCK_EX)) < 0)
+		return errno == EINTR ? -1 : fail("lock %s", path);
+	return make_store_dirs(im->store, im); /* tmp/: now all leftovers */
 }
 
 static void close_store(struct store_import *im)
 {
-	if (im->store_fd >= 0 && im->lock_fd >= 0) /* tmp/ is the lock holder's */
-		remove_tree(im->store_fd, TMP_DIR);
+	if (im->store_fd >= 0 && im->lock_fd >= 0 && im->tmp_name[0]) /* ours (all, if exclusive) */
+		remove_tree(im->store_fd, im->tmp_name);
 	for (int *fd = &im->store_fd; fd <= &im->layout_fd; fd++)
 		if (*fd >= 0 && !(fd == &im->layout_fd && *fd == im->tmp_fd))
 			close(*fd);
@@ -315,8 +391,10 @@ static uint64_t disk_usage(int dir_fd, const char *name, void **seen)
 	return bytes;
 }
 
-/* Move tmp/tmp_name to layers/sha256/<hex>, unless that layer is already
- * stored: then this copy goes (content addressing: same digest, same bytes). */
+/* Move tmp_name (in the import's directory) to layers/sha256/<hex>, unless
+ * that layer is stored: then this copy goes (content addressing: same
+ * digest, same bytes). RENAME_NOREPLACE: another import may store it at the
+ * same moment; exactly one rename wins, and no layer is ever replaced. */
 static int commit_layer(struct store_import *im, const char *tmp_name, size_t i)
 {
 	char dst[PATH_MAX];
@@ -325,11 +403,12 @@ static int commit_layer(struct store_import *im, const char *tmp_name, size_t i)
 	im->disk[i] = disk_usage(im->tmp_fd, tmp_name, &seen);
 	tdestroy(seen, free);
 	snprintf(dst, sizeof(dst), LAYERS_DIR "/%s", im->m.layers[i].digest + 7);
-	if (faccessat(im->store_fd, dst, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return remove_tree(im->tmp_fd, tmp_name) < 0 ? fail("remove tmp/%s", tmp_name) : 0;
-	if (renameat(im->tmp_fd, tmp_name, im->store_fd, dst) < 0)
-		return fail("rename tmp/%s to %s", tmp_name, dst);
-	im->added[i] = true;
+	if (renameat2(im->tmp_fd, tmp_name, im->store_fd, dst, RENAME_NOREPLACE) == 0)
+		return im->added[i] = true, 0;
+	if (errno != EEXIST)
+		return fail("rename %s/%s to %s", im->tmp_name, tmp_name, dst);
+	if (remove_tree(im->tmp_fd, tmp_name) < 0)
+		return fail("remove %s/%s", im->tmp_name, tmp_name);
 	return 0;
 }
 
@@ -468,18 +547,6 @@ static int write_image(struct store_import *im)
 		r = -1;
 	json_object_put(image);
 	return r < 0 ? fail("write %s", dst) : 0;
-}
-
-/* Undo: the layers this import stored belong to nobody. */
-static void forget_new_layers(struct store_import *im)
-{
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < im->m.n_layers; i++) {
-		snprintf(path, sizeof(path), LAYERS_DIR "/%s", im->m.layers[i].digest + 7);
-		if (im->added[i])
-			remove_tree(im->store_fd, path);
-	}
 }
 
 enum record { NO_RECORD, HELD, DEAD };
@@ -628,10 +695,32 @@ static int collect_garbage(const char *store, int store_fd)
 
 /* ---- an import, in four steps: begin, each layer, then finish or abort ---- */
 
+/* Undo, with the lock exclusive: delete the layers this import stored,
+ * unless an image names one or a container stacks it: another import may
+ * have found it stored (ours) and named its image since. */
+static void forget_new_layers(struct store_import *im)
+{
+	struct dirent **names;
+	int n = list_images(im->store, &names);
+	int layers_fd = openat(im->store_fd, LAYERS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	for (size_t i = 0; n >= 0 && layers_fd >= 0 && i < im->m.n_layers; i++) {
+		const char *hex = im->m.layers[i].digest + 7;
+		if (im->added[i] && !layer_in_use(im->store, names, n, hex))
+			discard_layer(im->store_fd, layers_fd, hex);
+	}
+	if (layers_fd >= 0)
+		close(layers_fd);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	if (n >= 0)
+		free(names);
+}
+
 /* An import given up: remove what it made of the store's skeleton, if it
- * is empty (rmdir), the lock last while we hold it (flopen(3) and
- * store_lock_shared see that it went and take the next one), then the
- * store's directory if it made it. */
+ * is empty (rmdir), the lock last while we hold it (exclusive: lock_file
+ * sees that it went and takes the next one), then the store's directory if
+ * it made it. */
 static void unmake_store(struct store_import *im)
 {
 	if (im->lock_fd < 0 || !im->made)
@@ -666,16 +755,15 @@ int store_import_begin(const char *store, const char *file, const char *name, co
 			  "(no component starting with '.'), at most %d",
 			  name, IMAGE_NAME_MAX);
 	else
-		r = open_store(store, im, wait); /* the lock: one import at a time */
+		r = open_store(store, im, false, wait); /* shared: run goes on */
 	if (r == 0)
 		r = open_source(im); /* what is in the file? */
 	if (r == 0)
 		return *out = im, 0;
-	int saved = errno;
-	unmake_store(im); /* bad input leaves nothing */
-	close_store(im);
-	free(im);
-	errno = saved;
+	if (r < 0)
+		store_import_abort(im); /* bad input leaves nothing */
+	else
+		close_store(im), free(im); /* (busy: nothing was made but the store) */
 	return r;
 }
 
@@ -698,17 +786,14 @@ int store_import_finish(struct store_import *im)
 {
 	int r = extract_stop ? (errno = EINTR, -1) /* the last moment to stop */
 			     : write_image(im); /* the image exists from here */
-	int saved = errno;
 
-	if (r < 0) {
-		forget_new_layers(im);
-		unmake_store(im);
-	} else {
-		r = collect_garbage(im->store, im->store_fd); /* an older image of that name */
-	}
+	if (r < 0)
+		return store_import_abort(im), -1;
+	/* The older image of that name may leave layers no image names:
+	 * deleting them needs the store to ourselves. */
+	r = lock_exclusively(im) < 0 ? -1 : collect_garbage(im->store, im->store_fd);
 	close_store(im);
 	free(im);
-	errno = r < 0 ? saved : errno;
 	return r;
 }
 
@@ -716,8 +801,11 @@ void store_import_abort(struct store_import *im)
 {
 	int saved = errno;
 
-	forget_new_layers(im);
-	unmake_store(im);
+	/* Waits for the imports under way (they may use a layer of ours) */
+	if (im->lock_fd >= 0 && lock_exclusively(im) == 0) {
+		forget_new_layers(im);
+		unmake_store(im);
+	}
 	close_store(im);
 	free(im);
 	errno = saved;
@@ -788,7 +876,7 @@ int store_remove(const char *store, const char *name, bool force)
 	/* Only an import creates a store: a typo in --root finds nothing. */
 	if (!is_directory(store))
 		return failx("image %s: no such image (no image store at %s)", name, store);
-	r = open_store(store, &im, true);
+	r = open_store(store, &im, true, true);
 	if (r == 0 && store_load(store, name, &info) < 0)
 		r = errno == ENOENT ? failx("image %s: no such image", name) : -1;
 	if (r == 0)
@@ -1048,22 +1136,8 @@ int store_lock_shared(const char *store, bool create)
 					     store);
 	if (mkdir_p(store, STORE_MODE) < 0 || path_join(path, sizeof(path), store, LOCK_FILE) < 0)
 		return fail("image store %s", store);
-	for (;;) {
-		struct stat held, now;
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0 || flock(fd, LOCK_SH) < 0) {
-			fail("lock %s", path);
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		/* the file we waited on is still the lock (an import given up
-		 * removes the one it made: unmake_store); else the next one */
-		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
-		    held.st_dev == now.st_dev)
-			break;
-		close(fd);
-	}
+	if ((fd = lock_file(path, LOCK_SH)) < 0)
+		return fail("lock %s", path);
 	rename_old_images(store);
 	return fd;
 }

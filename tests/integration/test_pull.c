@@ -832,9 +832,10 @@ START_TEST(extraction_overlaps_downloads)
 }
 END_TEST
 
-/* Two pulls of one image at once into one store: one imports while the
- * other waits for the store's lock (and finds the layers stored); both
- * images are whole, each layer is stored once, nothing is left over. */
+/* Two pulls of one image at once into one store: both import at once (they
+ * share the store's lock), and may unpack the same layer at the same time;
+ * both images are whole, each layer is stored once (one rename wins, the
+ * other copy goes), nothing is left over. */
 START_TEST(concurrent_pulls)
 {
 	char digests[2][DIGEST_LEN + 1];
@@ -863,7 +864,9 @@ END_TEST
 
 /* A pull that starts while another has stored a layer but not yet named
  * its image downloads that layer too: the other may still give up (here:
- * Ctrl-C), and the layer go with it. */
+ * Ctrl-C), and the layer go with it. Once unpacked, it finds that layer
+ * stored and uses it: so the one that gives up must keep it (an image names
+ * it now), and waits for this one to be done before it deletes anything. */
 START_TEST(pull_while_another_stores_a_layer)
 {
 	char digests[2][DIGEST_LEN + 1], stored[64], mine[64];
@@ -883,11 +886,18 @@ START_TEST(pull_while_another_stores_a_layer)
 	while (next_line(&b)[0] && !strstr(b.line, mine))
 		;
 	ck_assert_contains(b.line, ": Waiting"); /* not "Already exists" */
+	strlcat(mine, "Pull complete", sizeof(mine)); /* (its copy went: the same bytes) */
+	while (next_line(&b)[0] && !strstr(b.line, mine))
+		;
+	ck_assert_msg(strstr(b.line, mine), "no \"%s\"", mine);
 	ck_assert_int_eq(kill(a.pid, SIGINT), 0);
 	ck_assert_int_eq(stop_bg(&a), 125);
 	ck_assert_int_eq(stop_bg(&b), 0);
 	run(&r, BIN " run --root %s --net none b /bin/ls /many/4", store);
 	ck_assert_contains(r.out, "4999\n");
+	run(&r, "ls %s/layers/sha256 | wc -l; ls %s/tmp %s/pulls 2>&1 | wc -l", store, store,
+	    store);
+	ck_assert_str_eq(r.out, "3\n2\n"); /* b's three; "No such file" twice */
 }
 END_TEST
 
