@@ -789,20 +789,33 @@ int store_import_finish(struct store_import *im)
 
 	if (r < 0)
 		return store_import_abort(im), -1;
-	/* The older image of that name may leave layers no image names:
-	 * deleting them needs the store to ourselves. */
-	r = lock_exclusively(im) < 0 ? -1 : collect_garbage(im->store, im->store_fd);
+	/* Named. The older image of that name may leave layers no image names:
+	 * deleting them needs the store to ourselves, so this waits for the
+	 * imports under way (a signal meanwhile: the next one collects them). */
+	if (lock_exclusively(im) == 0)
+		r = collect_garbage(im->store, im->store_fd);
+	else
+		r = errno == EINTR ? 0 : -1;
 	close_store(im);
 	free(im);
 	return r;
+}
+
+/* Did this import add anything to the store: a layer, a directory? */
+static bool added_any(const struct store_import *im)
+{
+	for (size_t i = 0; i < im->m.n_layers; i++)
+		if (im->added[i])
+			return true;
+	return im->made != 0;
 }
 
 void store_import_abort(struct store_import *im)
 {
 	int saved = errno;
 
-	/* Waits for the imports under way (they may use a layer of ours) */
-	if (im->lock_fd >= 0 && lock_exclusively(im) == 0) {
+	/* To undo, wait for the imports under way: they may use a layer of ours */
+	if (im->lock_fd >= 0 && added_any(im) && lock_exclusively(im) == 0) {
 		forget_new_layers(im);
 		unmake_store(im);
 	}
