@@ -285,9 +285,10 @@ static int open_store(const char *store, struct store_import *im, bool exclusive
  * convert atomically (it unlocks, then waits), nor can we: in between,
  * others may name images or delete what no image names. Harmless: our image
  * is named (finish) or given up (abort), and under the exclusive lock we
- * delete only what no image names and nobody holds. 0, or -1 (quietly, errno
- * EINTR, if a signal ends the wait: the layers stay for the next rm). */
-static int lock_exclusively(struct store_import *im)
+ * delete only what no image names and nobody holds. 0, or -1 quietly if
+ * others are inside and !wait (EWOULDBLOCK), or a signal ends the wait
+ * (EINTR: what we would delete stays for the next import or rm). */
+static int lock_exclusively(struct store_import *im, bool wait)
 {
 	char path[PATH_MAX];
 
@@ -301,8 +302,8 @@ static int lock_exclusively(struct store_import *im)
 	close(im->lock_fd);
 	path_join(path, sizeof(path), im->store, LOCK_FILE);
 	im->exclusive = true;
-	if ((im->lock_fd = lock_file(path, LOCK_EX)) < 0)
-		return errno == EINTR ? -1 : fail("lock %s", path);
+	if ((im->lock_fd = lock_file(path, LOCK_EX | (wait ? 0 : LOCK_NB))) < 0)
+		return errno == EINTR || errno == EWOULDBLOCK ? -1 : fail("lock %s", path);
 	return make_store_dirs(im->store, im); /* tmp/: now all leftovers */
 }
 
@@ -792,7 +793,7 @@ int store_import_finish(struct store_import *im)
 	/* Named. The older image of that name may leave layers no image names:
 	 * deleting them needs the store to ourselves, so this waits for the
 	 * imports under way (a signal meanwhile: the next one collects them). */
-	if (lock_exclusively(im) == 0)
+	if (lock_exclusively(im, true) == 0)
 		r = collect_garbage(im->store, im->store_fd);
 	else
 		r = errno == EINTR ? 0 : -1;
@@ -801,21 +802,23 @@ int store_import_finish(struct store_import *im)
 	return r;
 }
 
-/* Did this import add anything to the store: a layer, a directory? */
-static bool added_any(const struct store_import *im)
+/* Did this import store a layer? */
+static bool added_layers(const struct store_import *im)
 {
 	for (size_t i = 0; i < im->m.n_layers; i++)
 		if (im->added[i])
 			return true;
-	return im->made != 0;
+	return false;
 }
 
 void store_import_abort(struct store_import *im)
 {
 	int saved = errno;
 
-	/* To undo, wait for the imports under way: they may use a layer of ours */
-	if (im->lock_fd >= 0 && added_any(im) && lock_exclusively(im) == 0) {
+	/* To delete a layer of ours, wait for the imports under way (one may
+	 * use it); with none, tidy up only if nobody is inside (else who is
+	 * uses the store, and tmp/ goes with the next rm or import). */
+	if (im->lock_fd >= 0 && lock_exclusively(im, added_layers(im)) == 0) {
 		forget_new_layers(im);
 		unmake_store(im);
 	}
