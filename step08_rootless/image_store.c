@@ -11,16 +11,18 @@
  * anyone wait for a download:
  *   - shared: `run` (from reading an image until it holds its layers) and an
  *     import (from begin until its image is named). Under it one only adds,
- *     atomically: a layer unpacks into tmp/<random>, the import's own
- *     directory, and is renamed into layers/ (if another import was quicker,
- *     its copy is the same bytes: ours goes); the image's JSON likewise.
+ *     atomically: a layer unpacks into tmp/import-<random>, the import's
+ *     own directory, and is renamed into layers/ (if another import was
+ *     quicker, its copy is the same bytes: ours goes); the image's JSON
+ *     likewise.
  *   - exclusive: whatever deletes (image rm, the garbage an import's new
  *     name leaves, an import given up) and the emptying of tmp/. Nobody
  *     else is inside then, so a layer no image names is nobody's, and all
  *     of tmp/ is crashed imports' leftovers.
- * So a pull may take minutes and `run` goes on; rm waits for it.
+ * So a pull may take minutes and `run` goes on; rm waits for it, and so
+ * do an import's garbage collection and the undoing of one given up.
  *
- * man: rename(2), flock(2), flopen(3), json_object_to_json_string_ext
+ * man: rename(2) (RENAME_NOREPLACE), flock(2), mkdtemp(3), json_object_to_json_string_ext
  */
 #include "image_store.h"
 
@@ -51,7 +53,7 @@
 #define IMAGES_DIR "images"
 #define TMP_DIR "tmp"
 #define IMPORT_TMP TMP_DIR "/import-XXXXXX" /* an import's own directory, mkdtemp(3) */
-#define LOCK_FILE "lock" /* flock()ed: LOCK_EX to change the store, LOCK_SH to read it */
+#define LOCK_FILE "lock" /* flock()ed: LOCK_SH to read or add, LOCK_EX to delete */
 #define RECORD_FILE "layers" /* containers/<id>/layers */
 #define RECORD_KEEP "keep\n" /* its first line, for a container run with --keep */
 #define UNPACK_TMP "unpack" /* below the import's directory: the archive, unpacked */
@@ -65,7 +67,7 @@ struct store_import {
 	int store_fd, tmp_fd, lock_fd, layout_fd; /* tmp_fd: tmp_name, or (exclusive) tmp/ */
 	char tmp_name[sizeof(IMPORT_TMP)];
 	bool exclusive; /* the lock: exclusive, else shared */
-	bool plain; /* a rootfs tarball: tmp/unpack is the layer */
+	bool plain; /* a rootfs tarball: unpack (in its directory) is the layer */
 	unsigned made; /* bit i: open_store made SKELETON[i]; LOCK_MADE */
 	struct manifest m;
 	bool added[IMAGE_MAX_LAYERS]; /* layers this import put in the store */
