@@ -464,6 +464,24 @@ static void assert_pull_fails(const char *args, const char *message)
 	assert_pull_fails_in(store, args, message);
 }
 
+/* act on the running pull b (Ctrl-C, a full disk): its last
+ * line says message, it exits 125, and the store at root is as `before`
+ * (a listing, freed here). */
+static void assert_stopped(struct bg *b, const char *root, char *before, void (*act)(pid_t),
+			   const char *message)
+{
+	char said[4096] = "", *after;
+
+	act(b->pid);
+	while (next_line(b)[0])
+		strlcpy(said, b->line, sizeof(said));
+	ck_assert_int_eq(stop_bg(b), 125);
+	ck_assert_contains(said, message);
+	after = listing(root);
+	ck_assert_msg(strcmp(before, after) == 0, "the store changed: now\n%.1000s", after);
+	free(before), free(after);
+}
+
 /* Pull args into root in the background, do act(pid) once a line with when
  * shows, and check: it fails, exit 125, with the last line (stderr, after
  * its progress) containing message; and root is as it was (no image, no
@@ -471,22 +489,17 @@ static void assert_pull_fails(const char *args, const char *message)
 static void assert_pull_stopped(const char *root, const char *args, const char *when,
 				void (*act)(pid_t), const char *message)
 {
-	char *before = listing(root), *after, said[4096] = "";
+	char *before = listing(root);
 	struct bg b;
 
 	start_bg(&b, BIN " image pull --root %s %s 2>&1", root, args);
 	while (next_line(&b)[0] && !strstr(b.line, when))
 		;
 	ck_assert_msg(strstr(b.line, when), "the pull ended before \"%s\"", when);
-	act(b.pid);
-	while (next_line(&b)[0])
-		strlcpy(said, b.line, sizeof(said));
-	ck_assert_int_eq(stop_bg(&b), 125);
-	ck_assert_contains(said, message);
-	after = listing(root);
-	ck_assert_str_eq(before, after);
-	free(before), free(after);
+	assert_stopped(&b, root, before, act, message);
 }
+
+#define INTERRUPTED ": interrupted by SIGINT; nothing was stored\n" /* its last line */
 
 static void interrupt(pid_t pid)
 {
@@ -496,8 +509,7 @@ static void interrupt(pid_t pid)
 /* Ctrl-C: the pull says so in one line. */
 static void assert_interrupted(const char *args, const char *when)
 {
-	assert_pull_stopped(store, args, when, interrupt,
-			    ": interrupted by SIGINT; nothing was stored\n");
+	assert_pull_stopped(store, args, when, interrupt, INTERRUPTED);
 }
 
 /* How many layer blob GETs the registry named has logged. */
@@ -765,30 +777,37 @@ START_TEST(sigint_leaves_nothing)
 }
 END_TEST
 
-/* Pull test/overlap:1 through the slow line; once the lower layer's line
- * says when (it unpacks, or is stored) while the upper one still
- * downloads, Ctrl-C: the store is as it was. */
-static void interrupt_overlap(char digests[2][DIGEST_LEN + 1], const char *when)
+/* Start pulling test/overlap:1 through the slow line, and read its output
+ * until the lower layer's line says when (it unpacks, or is stored) while
+ * the upper one still downloads. */
+static void pull_overlap_until(struct bg *b, char digests[2][DIGEST_LEN + 1], const char *when)
 {
-	char *before = listing(store), *after, lower[64], upper[64], said[4096] = "";
-	struct bg b;
+	char lower[64], upper[64];
 
 	snprintf(lower, sizeof(lower), "%.12s: %s", digests[0] + 7, when);
 	snprintf(upper, sizeof(upper), "%.12s: Download complete", digests[1] + 7);
-	start_bg(&b, BIN " image pull --root %s 127.0.0.1:%d/test/overlap:1 2>&1", store,
-		 SLOW_PORT);
-	while (next_line(&b)[0] && !strstr(b.line, lower))
-		ck_assert_msg(!strstr(b.line, upper), "the upper layer was here before: %s",
-			      b.line);
-	ck_assert_msg(strstr(b.line, lower), "the pull ended before \"%s\"", lower);
-	ck_assert_int_eq(kill(b.pid, SIGINT), 0);
-	while (next_line(&b)[0])
-		strlcpy(said, b.line, sizeof(said));
-	ck_assert_int_eq(stop_bg(&b), 125);
-	ck_assert_contains(said, ": interrupted by SIGINT; nothing was stored\n");
-	after = listing(store);
-	ck_assert_msg(strcmp(before, after) == 0, "the store changed: now\n%.1000s", after);
-	free(before), free(after);
+	start_bg(b, BIN " image pull --root %s 127.0.0.1:%d/test/overlap:1 2>&1", store, SLOW_PORT);
+	while (next_line(b)[0] && !strstr(b->line, lower))
+		ck_assert_msg(!strstr(b->line, upper), "the upper layer was here before: %s",
+			      b->line);
+	ck_assert_msg(strstr(b->line, lower), "the pull ended before \"%s\"", lower);
+}
+
+/* Ctrl-C the pull: it says so, exits 125, and the store is as `before`. */
+static void interrupt_pull(struct bg *b, char *before)
+{
+	assert_stopped(b, store, before, interrupt, INTERRUPTED);
+}
+
+/* Once the lower layer's line says when, while the upper one still
+ * downloads, Ctrl-C: the store is as it was. */
+static void interrupt_overlap(char digests[2][DIGEST_LEN + 1], const char *when)
+{
+	char *before = listing(store);
+	struct bg b;
+
+	pull_overlap_until(&b, digests, when);
+	interrupt_pull(&b, before);
 }
 
 /* A layer is unpacked as soon as it is downloaded, while the others still
@@ -916,7 +935,7 @@ static bool still_running(const struct bg *b)
  * is; Ctrl-C then leaves the store as it was. */
 START_TEST(run_while_pulling)
 {
-	char digests[2][DIGEST_LEN + 1], stored[64], upper[64], said[4096] = "", *before, *after;
+	char digests[2][DIGEST_LEN + 1], *before;
 	struct bg b;
 	struct run r;
 
@@ -925,28 +944,14 @@ START_TEST(run_while_pulling)
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	push_overlap_image(digests);
 	before = listing(store);
-	snprintf(stored, sizeof(stored), "%.12s: Pull complete", digests[0] + 7);
-	snprintf(upper, sizeof(upper), "%.12s: Download complete", digests[1] + 7);
-	start_bg(&b, BIN " image pull --root %s 127.0.0.1:%d/test/overlap:1 2>&1", store,
-		 SLOW_PORT);
-	while (next_line(&b)[0] && !strstr(b.line, stored))
-		ck_assert_msg(!strstr(b.line, upper), "the upper layer was here before: %s",
-			      b.line);
-	ck_assert_msg(strstr(b.line, stored), "the pull ended before \"%s\"", stored);
+	pull_overlap_until(&b, digests, "Pull complete");
 	run(&r, BIN " run --root %s --net none two:v1 /bin/cat /etc/os-release", store);
 	ck_assert_msg(r.code == 0, "%s", r.err);
 	ck_assert_contains(r.out, "fixture upper");
 	run(&r, BIN " image ls --root %s", store);
 	ck_assert_contains(r.out, "\ntwo ");
 	ck_assert_msg(still_running(&b), "run waited for the pull to end");
-	ck_assert_int_eq(kill(b.pid, SIGINT), 0);
-	while (next_line(&b)[0])
-		strlcpy(said, b.line, sizeof(said));
-	ck_assert_int_eq(stop_bg(&b), 125);
-	ck_assert_contains(said, ": interrupted by SIGINT; nothing was stored\n");
-	after = listing(store);
-	ck_assert_msg(strcmp(before, after) == 0, "the store changed: now\n%.1000s", after);
-	free(before), free(after);
+	interrupt_pull(&b, before);
 }
 END_TEST
 
