@@ -698,28 +698,6 @@ static int collect_garbage(const char *store, int store_fd)
 
 /* ---- an import, in four steps: begin, each layer, then finish or abort ---- */
 
-/* Undo, with the lock exclusive: delete the layers this import stored,
- * unless an image names one or a container stacks it: another import may
- * have found it stored (ours) and named its image since. */
-static void forget_new_layers(struct store_import *im)
-{
-	struct dirent **names;
-	int n = list_images(im->store, &names);
-	int layers_fd = openat(im->store_fd, LAYERS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	for (size_t i = 0; n >= 0 && layers_fd >= 0 && i < im->m.n_layers; i++) {
-		const char *hex = im->m.layers[i].digest + 7;
-		if (im->added[i] && !layer_in_use(im->store, names, n, hex))
-			discard_layer(im->store_fd, layers_fd, hex);
-	}
-	if (layers_fd >= 0)
-		close(layers_fd);
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	if (n >= 0)
-		free(names);
-}
-
 /* An import given up: remove what it made of the store's skeleton, if it
  * is empty (rmdir), the lock last while we hold it (exclusive: lock_file
  * sees that it went and takes the next one), then the store's directory if
@@ -818,10 +796,12 @@ void store_import_abort(struct store_import *im)
 	int saved = errno;
 
 	/* To delete a layer of ours, wait for the imports under way (one may
-	 * use it); with none, tidy up only if nobody is inside (else who is
-	 * uses the store, and tmp/ goes with the next rm or import). */
+	 * have found it stored and named its image since); with none, tidy up
+	 * only if nobody is inside (else who is uses the store, and tmp/ goes
+	 * with the next rm or import). With the store to ourselves, the layers
+	 * no image names and no container holds are garbage: ours among them. */
 	if (im->lock_fd >= 0 && lock_exclusively(im, added_layers(im)) == 0) {
-		forget_new_layers(im);
+		collect_garbage(im->store, im->store_fd);
 		unmake_store(im);
 	}
 	close_store(im);
